@@ -1,0 +1,149 @@
+namespace Spillway;
+
+/// <summary>
+/// One sender's grip on one lane of a <see cref="LaneSet{T}"/>: the code path of every send. A channel's
+/// <see cref="Sender{T}"/> and an actor's reference each hold one.
+/// </summary>
+/// <remarks>
+/// Thread-safety: any number of threads may append through one handle; their messages are ordered by the lane lock.
+/// <see cref="_released"/> is read and written only under the lane lock, which is what makes a release and a
+/// concurrent append on the same handle split cleanly: an append either lands before the release (and so before the
+/// sender count drops) or fails.
+/// </remarks>
+internal sealed class LaneHandle<T>
+{
+    private readonly LaneSet<T> _set;
+    private readonly Lane<T> _lane;
+    private readonly bool _counted;
+
+    /// <summary>Set under the lane lock when the handle is released; appends through it fail after that.</summary>
+    private bool _released;
+
+    private LaneHandle(LaneSet<T> set, bool counted)
+    {
+        _set = set;
+        _lane = set.AcquireLane();
+        _counted = counted;
+    }
+
+    /// <summary>Gets the lane set this handle writes to.</summary>
+    public LaneSet<T> Set => _set;
+
+    /// <summary>Creates the first counted handle of a new channel.</summary>
+    public static LaneHandle<T> CreateFirst(LaneSet<T> set)
+    {
+        set.AddFirstSender();
+        return new LaneHandle<T>(set, counted: true);
+    }
+
+    /// <summary>Creates another counted handle on the next lane, or <see langword="null"/> if every sender has already been released.</summary>
+    public static LaneHandle<T>? TryCreateCounted(LaneSet<T> set) =>
+        set.TryAddSender() ? new LaneHandle<T>(set, counted: true) : null;
+
+    /// <summary>Creates a handle that does not keep the channel open (an actor reference: mailboxes close on stop, not when references go away).</summary>
+    public static LaneHandle<T> CreateUncounted(LaneSet<T> set) => new(set, counted: false);
+
+    /// <summary>Offers one message to this handle's lane and tells the reader if the lane was empty.</summary>
+    public AppendOutcome TryAppend(T item)
+    {
+        var set = _set;
+        if (set.IsBounded && !set.TryReserve(1))
+        {
+            return set.IsClosed ? AppendOutcome.Closed : AppendOutcome.Full;
+        }
+
+        bool accepted;
+        var wasEmpty = false;
+        lock (_lane)
+        {
+            accepted = !_released && !set.IsClosed;
+            if (accepted)
+            {
+                wasEmpty = _lane.Append_NeedsLock(item);
+            }
+        }
+
+        return Conclude(accepted, wasEmpty, 1);
+    }
+
+    /// <summary>Offers a batch to this handle's lane, atomically: all of it lands contiguously, or none of it.</summary>
+    public AppendOutcome TryAppendMany(ReadOnlySpan<T> items)
+    {
+        if (items.IsEmpty)
+        {
+            return IsOpen() ? AppendOutcome.Appended : AppendOutcome.Closed;
+        }
+
+        var set = _set;
+        if (set.IsBounded && !set.TryReserve(items.Length))
+        {
+            return set.IsClosed ? AppendOutcome.Closed : AppendOutcome.Full;
+        }
+
+        bool accepted;
+        var wasEmpty = false;
+        lock (_lane)
+        {
+            accepted = !_released && !set.IsClosed;
+            if (accepted)
+            {
+                wasEmpty = _lane.AppendMany_NeedsLock(items);
+            }
+        }
+
+        return Conclude(accepted, wasEmpty, items.Length);
+    }
+
+    private AppendOutcome Conclude(bool accepted, bool wasEmpty, int count)
+    {
+        if (!accepted)
+        {
+            if (_set.IsBounded)
+            {
+                _set.Release(count);
+            }
+
+            return AppendOutcome.Closed;
+        }
+
+        if (wasEmpty)
+        {
+            // Outside the lane lock: the listener may complete a waiter or schedule work, which must never run
+            // while a sender holds a lock.
+            _set.Listener.OnLaneFilled();
+            return AppendOutcome.AppendedToEmptyLane;
+        }
+
+        return AppendOutcome.Appended;
+    }
+
+    /// <summary>Gets whether a send through this handle could succeed right now.</summary>
+    public bool IsOpen()
+    {
+        lock (_lane)
+        {
+            return !_released && !_set.IsClosed;
+        }
+    }
+
+    /// <summary>Releases the handle; idempotent. Returns <see langword="true"/> for the call that released it.</summary>
+    public bool Release(Exception? error)
+    {
+        lock (_lane)
+        {
+            if (_released)
+            {
+                return false;
+            }
+
+            _released = true;
+        }
+
+        if (_counted)
+        {
+            _set.ReleaseSender(error);
+        }
+
+        return true;
+    }
+}

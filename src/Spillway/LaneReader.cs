@@ -1,0 +1,198 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace Spillway;
+
+/// <summary>
+/// The single reader's side of a <see cref="LaneSet{T}"/>: the batch it took from a lane, and the round-robin cursor.
+/// </summary>
+/// <remarks>
+/// Thread-safety: one reader at a time. None of these fields is shared with senders; the only shared state touched
+/// is a lane, under its lock, during <see cref="TryTakeNextLane"/>. Callers (the channel's receiver, an actor's
+/// mailbox) guarantee that only one thread reads at once.
+/// </remarks>
+internal sealed class LaneReader<T>
+{
+    private readonly LaneSet<T> _set;
+
+    /// <summary>The lane storage taken in the last swap; messages at [<see cref="_index"/>, <see cref="_count"/>) are unread.</summary>
+    private T[] _batch = [];
+    private int _count;
+    private int _index;
+
+    /// <summary>The lane the next scan starts at: one past the lane taken last, so lanes are served round-robin.</summary>
+    private int _cursor;
+
+    public LaneReader(LaneSet<T> set) => _set = set;
+
+    /// <summary>Gets the lane set read from.</summary>
+    public LaneSet<T> Set => _set;
+
+    /// <summary>Gets whether the current batch still holds unread messages.</summary>
+    public bool HasBuffered => _index < _count;
+
+    /// <summary>Gets how many messages of the current batch are unread. Racy when read by another thread.</summary>
+    public int BufferedCount => Math.Max(0, Volatile.Read(ref _count) - Volatile.Read(ref _index));
+
+    /// <summary>Takes the next message: from the current batch, else from the next non-empty lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryRead([MaybeNullWhen(false)] out T item)
+    {
+        var index = _index;
+        if (index < _count)
+        {
+            item = _batch[index];
+            _index = index + 1;
+            return true;
+        }
+
+        return TryReadFromNextLane(out item);
+    }
+
+    /// <summary>Looks at the next message without taking it.</summary>
+    public bool TryPeek([MaybeNullWhen(false)] out T item)
+    {
+        if (_index < _count || TryTakeNextLane())
+        {
+            item = _batch[_index];
+            return true;
+        }
+
+        item = default;
+        return false;
+    }
+
+    /// <summary>
+    /// Hands over every unread message of the current batch, or of the next non-empty lane, as one span. The span is
+    /// valid until the next call on this reader.
+    /// </summary>
+    public bool TryReadBatch(out ReadOnlySpan<T> batch)
+    {
+        if (_index < _count || TryTakeNextLane())
+        {
+            batch = new ReadOnlySpan<T>(_batch, _index, _count - _index);
+            _index = _count;
+            return true;
+        }
+
+        batch = default;
+        return false;
+    }
+
+    /// <summary>
+    /// Recycles the exhausted batch and swaps the next non-empty lane's messages in, scanning round-robin from the
+    /// cursor. Returns <see langword="false"/> when every lane looked empty.
+    /// </summary>
+    public bool TryTakeNextLane()
+    {
+        Recycle();
+        var lanes = _set.Lanes;
+        var laneCount = lanes.Length;
+        var start = _cursor;
+        for (var step = 0; step < laneCount; step++)
+        {
+            var slot = start + step;
+            if (slot >= laneCount)
+            {
+                slot -= laneCount;
+            }
+
+            // Volatile slot read: a lane created by a sender on another core is seen fully constructed.
+            var lane = Volatile.Read(ref lanes[slot]);
+            if (lane is null || !lane.HasItems)
+            {
+                continue;
+            }
+
+            int taken;
+            lock (lane)
+            {
+                taken = lane.SwapOut_NeedsLock(ref _batch);
+            }
+
+            _cursor = slot + 1 == laneCount ? 0 : slot + 1;
+            if (taken != 0)
+            {
+                _count = taken;
+                _index = 0;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Gets whether no message can ever arrive again and none is left: every counted sender is released (or the
+    /// channel is closed) and, looking again after seeing that, every lane is empty. The caller's batch must be empty.
+    /// </summary>
+    public bool IsDrainedAndDone()
+    {
+        if (HasBuffered)
+        {
+            return false;
+        }
+
+        if (_set.IsClosed)
+        {
+            return true;
+        }
+
+        // Order matters, and is the fix for the original crate's close race: first see the sender count at zero
+        // (an acquire read), then look at the lanes again. Any message sent before the last release is visible now.
+        return _set.WritersDone && !_set.AnyLaneHasItems();
+    }
+
+    /// <summary>Drops the current batch (the reader is closing).</summary>
+    public void DiscardBuffered()
+    {
+        _index = _count;
+        Recycle();
+    }
+
+    /// <summary>Copies the unread messages of the current batch out, then drops them.</summary>
+    public void DrainBufferedTo(List<T> destination)
+    {
+        for (var i = _index; i < _count; i++)
+        {
+            destination.Add(_batch[i]);
+        }
+
+        DiscardBuffered();
+    }
+
+    private bool TryReadFromNextLane([MaybeNullWhen(false)] out T item)
+    {
+        if (TryTakeNextLane())
+        {
+            item = _batch[0];
+            _index = 1;
+            return true;
+        }
+
+        item = default;
+        return false;
+    }
+
+    /// <summary>Clears the consumed batch so it holds no references, and gives its room back on a bounded channel.</summary>
+    private void Recycle()
+    {
+        var consumed = _count;
+        if (consumed == 0)
+        {
+            return;
+        }
+
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            Array.Clear(_batch, 0, consumed);
+        }
+
+        _count = 0;
+        _index = 0;
+        if (_set.IsBounded)
+        {
+            _set.Release(consumed);
+        }
+    }
+}

@@ -1,0 +1,316 @@
+using System.Diagnostics;
+
+namespace Spillway;
+
+/// <summary>
+/// The shared state of one spillway channel: the fixed array of lanes, the count of live sender handles, the closed
+/// flag, and the capacity gate. <see cref="LaneHandle{T}"/> writes into it; one <see cref="LaneReader{T}"/> reads.
+/// </summary>
+/// <remarks>
+/// Thread-safety: any number of sender threads, exactly one reader. No operation takes a lock other than the lock of
+/// one lane (and, on the bounded-and-full slow path only, <see cref="_writerWaitersLock"/>).
+/// </remarks>
+internal sealed class LaneSet<T>
+{
+    /// <summary>
+    /// The lanes, created on first use so an idle channel with one sender holds one lane. A slot goes from
+    /// <see langword="null"/> to a lane once, by compare-and-swap, and never changes after that.
+    /// </summary>
+    private readonly Lane<T>?[] _lanes;
+
+    /// <summary>The soft bound on queued messages; <see cref="int.MaxValue"/> when unbounded.</summary>
+    private readonly int _capacity;
+
+    private readonly ILaneListener _listener;
+
+    /// <summary>Guards <see cref="_writerWaiters"/>; taken only when a bounded channel is full.</summary>
+    private readonly object _writerWaitersLock = new();
+
+    /// <summary>Writers waiting for room; guarded by <see cref="_writerWaitersLock"/>.</summary>
+    private List<TaskCompletionSource<bool>>? _writerWaiters;
+
+    /// <summary>How many writers wait for room; changed under <see cref="_writerWaitersLock"/>, read by the reader without it.</summary>
+    private int _writerWaiterCount;
+
+    /// <summary>How many handles have taken a lane so far; the next handle's lane is this modulo the lane count.</summary>
+    private int _handlesCreated;
+
+    /// <summary>Live counted sender handles. When it reaches zero no more messages can arrive.</summary>
+    private int _liveSenders;
+
+    /// <summary>1 once the reader closed the channel: every later send fails and queued messages were dropped.</summary>
+    private int _closed;
+
+    /// <summary>Messages sent and not yet released by the reader; maintained only when bounded.</summary>
+    private int _queued;
+
+    /// <summary>The error the writers completed with, if any; the first one wins.</summary>
+    private Exception? _completionError;
+
+    public LaneSet(int laneCount, int? capacity, ILaneListener listener)
+    {
+        Debug.Assert(laneCount >= 1, "Options are validated before a lane set is built.");
+        _lanes = new Lane<T>?[laneCount];
+        _capacity = capacity ?? int.MaxValue;
+        IsBounded = capacity.HasValue;
+        _listener = listener;
+    }
+
+    /// <summary>Gets the lane slots; a slot may be <see langword="null"/> until a handle first uses it.</summary>
+    public Lane<T>?[] Lanes => _lanes;
+
+    /// <summary>Gets whether a capacity was set.</summary>
+    public bool IsBounded { get; }
+
+    /// <summary>Gets the capacity, or <see cref="int.MaxValue"/>.</summary>
+    public int Capacity => _capacity;
+
+    /// <summary>Gets whether the reader closed the channel.</summary>
+    // Volatile: a sender that checks this inside a lane lock must see a close published by a reader on another core.
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Gets whether every counted sender handle has been released.</summary>
+    // Volatile (acquire): pairs with the Interlocked.Decrement in ReleaseSender. A reader that sees zero also sees every
+    // message the last senders queued before releasing, which is what lets it look again before reporting completion.
+    public bool WritersDone => Volatile.Read(ref _liveSenders) == 0;
+
+    /// <summary>Gets the error the writers completed with, if any.</summary>
+    public Exception? CompletionError => Volatile.Read(ref _completionError);
+
+    /// <summary>Gets the listener that is told of new messages.</summary>
+    public ILaneListener Listener => _listener;
+
+    /// <summary>
+    /// Registers a new counted sender handle. Fails (returns <see langword="false"/>) once the count has reached zero:
+    /// the channel is complete and cannot be reopened.
+    /// </summary>
+    public bool TryAddSender()
+    {
+        var current = Volatile.Read(ref _liveSenders);
+        while (current > 0)
+        {
+            // Compare-and-swap rather than Increment: an increment from zero would resurrect a channel whose reader
+            // may already have reported completion.
+            var seen = Interlocked.CompareExchange(ref _liveSenders, current + 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Marks the first counted sender, created together with the channel.</summary>
+    public void AddFirstSender() => _liveSenders = 1;
+
+    /// <summary>
+    /// Releases a counted sender handle, recording <paramref name="error"/> if it is the first error. The handle must
+    /// already refuse further sends (its state is changed under its lane lock before this is called).
+    /// </summary>
+    public void ReleaseSender(Exception? error)
+    {
+        if (error is not null)
+        {
+            // CAS: only the first error is kept, even when several handles complete with errors at once.
+            Interlocked.CompareExchange(ref _completionError, error, null);
+        }
+
+        // Interlocked (release): every message this handle queued is published before the count can be seen to drop,
+        // so a reader that observes zero and then looks at the lanes again cannot miss a message (the close race of
+        // the original crate).
+        if (Interlocked.Decrement(ref _liveSenders) == 0)
+        {
+            _listener.OnWritersDone();
+        }
+    }
+
+    /// <summary>Picks the next lane round-robin, creating it on first use.</summary>
+    public Lane<T> AcquireLane()
+    {
+        // Interlocked: two handles created at once must get different lane numbers.
+        var index = (int)((uint)(Interlocked.Increment(ref _handlesCreated) - 1) % (uint)_lanes.Length);
+        var lane = Volatile.Read(ref _lanes[index]);
+        if (lane is not null)
+        {
+            return lane;
+        }
+
+        // CAS: two handles racing to create the same lane must end up sharing one; the loser's lane is garbage.
+        var created = new Lane<T>();
+        return Interlocked.CompareExchange(ref _lanes[index], created, null) ?? created;
+    }
+
+    /// <summary>Reserves room for <paramref name="count"/> messages on a bounded channel.</summary>
+    /// <returns><see langword="false"/> when the channel is full; nothing was reserved.</returns>
+    public bool TryReserve(int count)
+    {
+        Debug.Assert(IsBounded, "Only bounded channels count queued messages.");
+
+        // Soft bound: admit while below the capacity, even if the batch takes it past the bound. Interlocked: the
+        // reservation and the reader's release race on the same counter.
+        var after = Interlocked.Add(ref _queued, count);
+        if (after - count < _capacity)
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _queued, -count);
+        return false;
+    }
+
+    /// <summary>Gives back a reservation that was not used, or room the reader has consumed.</summary>
+    public void Release(int count)
+    {
+        Debug.Assert(IsBounded, "Only bounded channels count queued messages.");
+
+        // Interlocked (full fence) before reading _writerWaiterCount: pairs with the increment in WaitForRoomAsync, so
+        // either the waiter sees the room we just made or we see the waiter (no lost wake-up of a blocked writer).
+        Interlocked.Add(ref _queued, -count);
+        if (Volatile.Read(ref _writerWaiterCount) != 0)
+        {
+            WakeWriters();
+        }
+    }
+
+    /// <summary>Gets whether a bounded channel has room right now.</summary>
+    public bool HasRoom => !IsBounded || Volatile.Read(ref _queued) < _capacity;
+
+    /// <summary>Waits until a bounded channel has room, or the channel closes (then <see langword="false"/>).</summary>
+    public async ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (IsClosed || WritersDone)
+            {
+                return false;
+            }
+
+            if (HasRoom)
+            {
+                return true;
+            }
+
+            var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_writerWaitersLock)
+            {
+                (_writerWaiters ??= []).Add(waiter);
+
+                // Interlocked (full fence) before re-reading the room: pairs with Release, see there.
+                Interlocked.Increment(ref _writerWaiterCount);
+            }
+
+            if (HasRoom || IsClosed)
+            {
+                // Room appeared (or the channel closed) between the check and the registration; the reader may not
+                // have seen us. Wake everyone registered, ourselves included, rather than leave a waiter behind.
+                WakeWriters();
+            }
+
+            await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Completes every writer waiting for room, outside the lock.</summary>
+    public void WakeWriters()
+    {
+        List<TaskCompletionSource<bool>>? waiters;
+        lock (_writerWaitersLock)
+        {
+            waiters = _writerWaiters;
+            _writerWaiters = null;
+            Volatile.Write(ref _writerWaiterCount, 0);
+        }
+
+        if (waiters is null)
+        {
+            return;
+        }
+
+        // Completed outside the lock: continuations never run while we hold it.
+        foreach (var waiter in waiters)
+        {
+            waiter.TrySetResult(true);
+        }
+    }
+
+    /// <summary>Gets whether any lane holds messages, looking at every lane without locks.</summary>
+    public bool AnyLaneHasItems()
+    {
+        foreach (var lane in _lanes)
+        {
+            // The slot read is volatile so a lane published by another thread is seen fully constructed.
+            if (lane is not null && lane.HasItems)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Gets a snapshot of the messages queued in lanes (not those the reader holds).</summary>
+    public int CountQueuedInLanes()
+    {
+        var total = 0;
+        for (var i = 0; i < _lanes.Length; i++)
+        {
+            var lane = Volatile.Read(ref _lanes[i]);
+            if (lane is not null)
+            {
+                total += lane.CountEstimate;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Closes the channel from the reader's side: later sends fail, queued messages are dropped (or copied into
+    /// <paramref name="dropped"/> when given), and writers waiting for room are released.
+    /// </summary>
+    /// <returns><see langword="false"/> if the channel was already closed.</returns>
+    public bool Close(List<T>? dropped)
+    {
+        // Interlocked: Close may race with itself (dispose on two threads); only one pass drops the messages.
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < _lanes.Length; i++)
+        {
+            var lane = Volatile.Read(ref _lanes[i]);
+            if (lane is null)
+            {
+                continue;
+            }
+
+            // Taking each lane lock after setting _closed splits senders in two: those that got the lock first queued
+            // a message that is dropped here; those that get it after see _closed and fail. None is left behind.
+            int count;
+            lock (lane)
+            {
+                if (dropped is null)
+                {
+                    count = lane.Clear_NeedsLock();
+                }
+                else
+                {
+                    count = lane.CountEstimate;
+                    lane.DrainTo_NeedsLock(dropped);
+                }
+            }
+
+            if (IsBounded && count != 0)
+            {
+                Interlocked.Add(ref _queued, -count);
+            }
+        }
+
+        WakeWriters();
+        return true;
+    }
+}

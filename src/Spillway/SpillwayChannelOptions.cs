@@ -1,0 +1,47 @@
+namespace Spillway;
+
+/// <summary>
+/// Settings for a channel made by <see cref="SpillwayChannel.Create{T}(SpillwayChannelOptions)"/>.
+/// </summary>
+/// <remarks>
+/// Options are read once, when the channel is created; changing a copy later has no effect on an existing channel.
+/// </remarks>
+public sealed class SpillwayChannelOptions
+{
+    /// <summary>The number of lanes when none is given: 8, as in the original spillway.</summary>
+    public const int DefaultLanes = 8;
+
+    /// <summary>
+    /// Gets the number of lanes (locks around a queue) the channel has. Each sender handle takes one lane, round-robin
+    /// in creation order; handles share a lane once there are more handles than lanes. Defaults to
+    /// <see cref="DefaultLanes"/>; the number of threads that send concurrently is a good value. Must be at least 1.
+    /// </summary>
+    public int Lanes { get; init; } = DefaultLanes;
+
+    /// <summary>
+    /// Gets the soft bound on the number of messages the channel holds across all lanes, or <see langword="null"/>
+    /// (the default) for an unbounded channel. Must be at least 1 when set.
+    /// </summary>
+    /// <remarks>
+    /// Messages count against the bound from the moment they are sent until the reader has consumed the whole lane
+    /// batch they arrived in. When the bound is reached, <see cref="Sender{T}.TryWrite(T)"/> returns
+    /// <see langword="false"/>, <see cref="Sender{T}.Send(T)"/> throws <see cref="ChannelFullException"/> and
+    /// <see cref="Sender{T}.WriteAsync(T, CancellationToken)"/> waits for room.
+    /// <see cref="Sender{T}.SendMany(ReadOnlySpan{T})"/> admits a whole batch while the channel is below the bound,
+    /// which is why the bound is soft.
+    /// </remarks>
+    public int? Capacity { get; init; }
+
+    internal void Validate()
+    {
+        if (Lanes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Lanes), Lanes, "A spillway channel needs at least one lane.");
+        }
+
+        if (Capacity is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Capacity), Capacity, "Capacity must be at least 1, or null for an unbounded channel.");
+        }
+    }
+}
