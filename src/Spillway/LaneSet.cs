@@ -38,8 +38,15 @@ internal sealed class LaneSet<T>
     /// <summary>Live counted sender handles. When it reaches zero no more messages can arrive.</summary>
     private int _liveSenders;
 
-    /// <summary>1 once the reader closed the channel: every later send fails and queued messages were dropped.</summary>
+    /// <summary>
+    /// <see cref="OpenState"/>, then <see cref="SealedState"/> (sends fail, queued messages stay readable: a mailbox
+    /// draining for shutdown), then <see cref="ClosedState"/> (sends fail, queued messages were dropped). Only grows.
+    /// </summary>
     private int _closed;
+
+    private const int OpenState = 0;
+    private const int SealedState = 1;
+    private const int ClosedState = 2;
 
     /// <summary>Messages sent and not yet released by the reader; maintained only when bounded.</summary>
     private int _queued;
@@ -65,7 +72,7 @@ internal sealed class LaneSet<T>
     /// <summary>Gets the capacity, or <see cref="int.MaxValue"/>.</summary>
     public int Capacity => _capacity;
 
-    /// <summary>Gets whether the reader closed the channel.</summary>
+    /// <summary>Gets whether sends are refused: the reader closed (or sealed) the set.</summary>
     // Volatile: a sender that checks this inside a lane lock must see a close published by a reader on another core.
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
@@ -251,6 +258,32 @@ internal sealed class LaneSet<T>
         return false;
     }
 
+    /// <summary>
+    /// Gets whether any lane holds messages, taking each lane lock: exact for a sealed set, where an append that was
+    /// already inside a lane lock when the seal happened must still be seen.
+    /// </summary>
+    public bool AnyLaneHasItemsLocked()
+    {
+        for (var i = 0; i < _lanes.Length; i++)
+        {
+            var lane = Volatile.Read(ref _lanes[i]);
+            if (lane is null)
+            {
+                continue;
+            }
+
+            lock (lane)
+            {
+                if (lane.HasItems)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Gets a snapshot of the messages queued in lanes (not those the reader holds).</summary>
     public int CountQueuedInLanes()
     {
@@ -268,6 +301,15 @@ internal sealed class LaneSet<T>
     }
 
     /// <summary>
+    /// Refuses every later send but keeps what is queued readable, so the reader can drain it (a mailbox draining for
+    /// shutdown). A later <see cref="Close"/> still drops whatever is left.
+    /// </summary>
+    /// <returns><see langword="false"/> if the set was already sealed or closed.</returns>
+    public bool Seal() =>
+        // CAS: sealing must never downgrade a closed set back to sealed.
+        Interlocked.CompareExchange(ref _closed, SealedState, OpenState) == OpenState;
+
+    /// <summary>
     /// Closes the channel from the reader's side: later sends fail, queued messages are dropped (or copied into
     /// <paramref name="dropped"/> when given), and writers waiting for room are released.
     /// </summary>
@@ -275,7 +317,7 @@ internal sealed class LaneSet<T>
     public bool Close(List<T>? dropped)
     {
         // Interlocked: Close may race with itself (dispose on two threads); only one pass drops the messages.
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        if (Interlocked.Exchange(ref _closed, ClosedState) == ClosedState)
         {
             return false;
         }

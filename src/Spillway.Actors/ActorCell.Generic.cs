@@ -1,0 +1,525 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Spillway.Actors;
+
+/// <summary>
+/// An actor's mailbox and turn loop: a spillway lane set, the idle/scheduled state that puts it on the scheduler at
+/// most once at a time, and the lifecycle (start, supervision, stop).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Thread-safety: any thread tells (through <see cref="ActorRef{TMsg}"/>, which appends to a lane and calls
+/// <see cref="ILaneListener.OnLaneFilled"/>); exactly one worker at a time runs <see cref="Execute"/>, which is the only
+/// code that touches the reader, the actor instance and the lifecycle fields. That exclusivity comes from
+/// <see cref="_status"/>: whoever moves it from idle to scheduled queues the cell, and only the running turn moves it
+/// back to idle.
+/// </para>
+/// <para>
+/// The "go idle, then look again" step at the end of a turn: the worker stores idle with a full fence, then looks at
+/// the lanes again. A sender publishes its message under its lane lock and then tries idle-to-scheduled by
+/// compare-and-swap, also a full fence. Whichever runs second sees the other's write, so a message that lands just as
+/// the mailbox goes idle is never stranded.
+/// </para>
+/// </remarks>
+internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
+{
+    private const int Idle = 0;
+    private const int Scheduled = 1;
+
+    private const int NoStop = 0;
+    private const int GracefulStop = 1;
+    private const int ImmediateStop = 2;
+
+    private const int PhaseNeedsStart = 0;
+    private const int PhaseRunning = 1;
+    private const int PhaseStopping = 2;
+    private const int PhaseStopped = 3;
+
+    private readonly LaneReader<TMsg> _reader;
+    private readonly ActorFactory<TMsg> _factory;
+    private readonly ActorScheduler _scheduler;
+    private readonly int _turnSize;
+    private readonly ActorContext<TMsg> _context;
+
+    /// <summary>Idle or scheduled; see the type remarks. Starts scheduled: the spawn queues the first turn.</summary>
+    private int _status = Scheduled;
+
+    /// <summary>The strongest stop asked for so far; only grows, by compare-and-swap.</summary>
+    private int _stopRequest;
+
+    /// <summary>Lifecycle phase; written only by the running turn (volatile for <see cref="IsStopped"/> readers).</summary>
+    private volatile int _phase;
+
+    private Actor<TMsg>? _actor;
+    private IServiceScope? _scope;
+
+    /// <summary>The pending handler or lifecycle task a suspended turn waits for; touched only by the turn and its resumption.</summary>
+    private ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter _awaiter;
+    private bool _awaitingHandler;
+    private Action? _resume;
+    private Exception? _handlerFailure;
+    private Queue<long>? _restartTimes;
+
+    public ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options, ActorFactory<TMsg> factory)
+        : base(system, parent, name, strategy)
+    {
+        Set = new LaneSet<TMsg>(options.MailboxLanes, options.MailboxCapacity, this);
+        _reader = new LaneReader<TMsg>(Set);
+        _factory = factory;
+        _scheduler = system.Scheduler;
+        _turnSize = system.TurnSize;
+        _context = new ActorContext<TMsg>(this);
+        Self = new ActorRef<TMsg>(this);
+    }
+
+    public LaneSet<TMsg> Set { get; }
+
+    public ActorRef<TMsg> Self { get; }
+
+    public override Type ActorType => _actor?.GetType() ?? typeof(Actor<TMsg>);
+
+    public override bool IsStopped => _phase == PhaseStopped;
+
+    /// <summary>Builds the first instance on the spawning thread, so a constructor failure is the caller's exception.</summary>
+    public void CreateFirstInstance() => CreateInstance();
+
+    /// <summary>Queues the first turn, which runs <see cref="Actor{TMsg}.OnStartedAsync"/>.</summary>
+    public void ScheduleFirstTurn() => _scheduler.Schedule(this);
+
+    /// <summary>A message could not be queued: it becomes a dead letter.</summary>
+    public void OnRejected(TMsg message, AppendOutcome outcome) =>
+        System.PublishDeadLetter(message, Path, ReasonFor(outcome));
+
+    public string DescribeRejection(AppendOutcome outcome) => ReasonFor(outcome) switch
+    {
+        DeadLetterReason.MailboxFull => "its mailbox is full",
+        DeadLetterReason.SystemShutdown => "the actor system is shutting down",
+        _ => "the actor has stopped",
+    };
+
+    public override void RequestStop(bool graceful)
+    {
+        if (graceful)
+        {
+            Set.Seal();
+        }
+
+        var requested = graceful ? GracefulStop : ImmediateStop;
+        var current = Volatile.Read(ref _stopRequest);
+        while (current < requested)
+        {
+            // CAS: a graceful and an immediate request may race; the stronger one must win.
+            var seen = Interlocked.CompareExchange(ref _stopRequest, requested, current);
+            if (seen == current)
+            {
+                break;
+            }
+
+            current = seen;
+        }
+
+        // CAS (full fence after the request is stored): if the mailbox is idle, queue a turn to act on the request; if
+        // a turn is running, its "look again" step reads the request after storing idle.
+        if (Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
+        {
+            _scheduler.Schedule(this);
+        }
+    }
+
+    public IDisposable StartTimer(TMsg message, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new ActorTimer<TMsg>(this, message, period != Timeout.InfiniteTimeSpan);
+        AddTimer(timer);
+        timer.Start(System.TimeProvider, dueTime, period);
+        return timer;
+    }
+
+    void ILaneListener.OnLaneFilled()
+    {
+        // CAS (a full fence after the lane flag was published under the lane lock): exactly one of the senders that
+        // find the mailbox idle queues it, and the fence pairs with the worker's "go idle, then look again".
+        if (Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
+        {
+            _scheduler.Schedule(this);
+        }
+    }
+
+    void ILaneListener.OnWritersDone()
+    {
+        // References are not counted: a mailbox closes when its actor stops, never because references went away.
+    }
+
+    public override void Execute()
+    {
+        try
+        {
+            RunTurn();
+        }
+        catch (Exception error)
+        {
+            // RunTurn catches user failures itself; reaching here is a runtime bug. Keep the worker alive and the actor
+            // stopped rather than wedged.
+            Log.WorkItemFailed(System.Logger, error);
+        }
+    }
+
+    public override string ToString() => Path;
+
+    protected override void SealMailbox() => Set.Seal();
+
+    private void RunTurn()
+    {
+        if (_handlerFailure is { } failure)
+        {
+            _handlerFailure = null;
+            if (Await(HandleFailureAsync(failure)))
+            {
+                return;
+            }
+        }
+
+        if (_phase == PhaseNeedsStart)
+        {
+            _phase = PhaseRunning;
+            if (Await(StartAsync()))
+            {
+                return;
+            }
+        }
+
+        if (_phase >= PhaseStopping)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _stopRequest) == ImmediateStop)
+        {
+            Await(StopAsync());
+            return;
+        }
+
+        var processed = 0;
+        while (processed < _turnSize)
+        {
+            if (!_reader.TryRead(out var message))
+            {
+                break;
+            }
+
+            processed++;
+            ValueTask pending;
+            try
+            {
+                pending = _actor!.InvokeReceiveAsync(message);
+            }
+            catch (Exception error)
+            {
+                if (Await(HandleFailureAsync(error)) || _phase >= PhaseStopping)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (!pending.IsCompleted)
+            {
+                _awaitingHandler = true;
+                Suspend(pending);
+                return;
+            }
+
+            try
+            {
+                // Consumed even when successful: a pooled IValueTaskSource behind the ValueTask is only recycled then.
+                pending.GetAwaiter().GetResult();
+            }
+            catch (Exception error)
+            {
+                if (Await(HandleFailureAsync(error)) || _phase >= PhaseStopping)
+                {
+                    return;
+                }
+            }
+
+            if (Volatile.Read(ref _stopRequest) == ImmediateStop)
+            {
+                break;
+            }
+        }
+
+        EndTurn(processed);
+    }
+
+    private void EndTurn(int processed)
+    {
+        var stop = Volatile.Read(ref _stopRequest);
+        if (processed == _turnSize || stop == ImmediateStop)
+        {
+            // The turn used its budget (or a stop is due): yield the worker and queue again, staying scheduled.
+            _scheduler.Schedule(this);
+            return;
+        }
+
+        if (stop == GracefulStop)
+        {
+            // Sealed before the request was stored, so nothing new can land; the locked look catches an append that
+            // was already inside a lane lock when the seal happened.
+            if (Set.AnyLaneHasItemsLocked())
+            {
+                _scheduler.Schedule(this);
+            }
+            else
+            {
+                Await(StopAsync());
+            }
+
+            return;
+        }
+
+        // Go idle, then look again (see the type remarks). Interlocked.Exchange is the full fence that orders the idle
+        // store before the lane reads; a plain store could be reordered after them and strand a message.
+        Interlocked.Exchange(ref _status, Idle);
+        if ((Set.AnyLaneHasItems() || Volatile.Read(ref _stopRequest) != NoStop)
+            && Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
+        {
+            _scheduler.Schedule(this);
+        }
+    }
+
+    /// <summary>Returns <see langword="true"/> when <paramref name="operation"/> is pending: the turn must end now and resumes later.</summary>
+    private bool Await(ValueTask operation)
+    {
+        if (operation.IsCompleted)
+        {
+            operation.GetAwaiter().GetResult();
+            return false;
+        }
+
+        _awaitingHandler = false;
+        Suspend(operation);
+        return true;
+    }
+
+    private void Suspend(ValueTask operation)
+    {
+        _awaiter = operation.ConfigureAwait(false).GetAwaiter();
+
+        // After this call another worker may already be running the resumed turn: touch no field afterwards.
+        _awaiter.UnsafeOnCompleted(_resume ??= Resume);
+    }
+
+    private void Resume()
+    {
+        var awaiter = _awaiter;
+        _awaiter = default;
+        try
+        {
+            awaiter.GetResult();
+        }
+        catch (Exception error) when (_awaitingHandler)
+        {
+            _handlerFailure = error;
+        }
+        catch (Exception error)
+        {
+            Log.WorkItemFailed(System.Logger, error);
+        }
+
+        // Still scheduled: the mailbox never went idle while the task was pending, so no other turn ran meanwhile.
+        _scheduler.Schedule(this);
+    }
+
+    private async ValueTask StartAsync()
+    {
+        try
+        {
+            await _actor!.InvokeStartedAsync().ConfigureAwait(false);
+            Log.ActorStarted(System.Logger, Path);
+        }
+        catch (Exception error)
+        {
+            await HandleFailureAsync(error).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask HandleFailureAsync(Exception error)
+    {
+        while (true)
+        {
+            var directive = Decide(error);
+            Log.ActorFailed(System.Logger, error, Path, directive);
+            var restarts = 0;
+            if (directive == SupervisionDirective.Restart && !TryCountRestart(out restarts))
+            {
+                Log.RestartLimitExceeded(System.Logger, Path, Strategy.MaxRestarts, Strategy.RestartWindow);
+                directive = SupervisionDirective.Stop;
+            }
+
+            switch (directive)
+            {
+                case SupervisionDirective.Resume:
+                    return;
+                case SupervisionDirective.Stop:
+                    await StopAsync().ConfigureAwait(false);
+                    return;
+            }
+
+            await RunHookAsync(_actor!.InvokeRestartingAsync(error), "OnRestartingAsync").ConfigureAwait(false);
+            CancelTimers();
+            await DisposeScopeAsync().ConfigureAwait(false);
+            var backoff = Strategy.BackoffFor(restarts);
+            if (backoff > TimeSpan.Zero)
+            {
+                await Task.Delay(backoff, System.TimeProvider).ConfigureAwait(false);
+            }
+
+            try
+            {
+                CreateInstance();
+            }
+            catch (Exception createError)
+            {
+                Log.RecreateFailed(System.Logger, createError, Path);
+                await StopAsync().ConfigureAwait(false);
+                return;
+            }
+
+            Log.ActorRestarted(System.Logger, Path, restarts);
+            try
+            {
+                await _actor!.InvokeStartedAsync().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception startError)
+            {
+                error = startError;
+            }
+        }
+    }
+
+    private SupervisionDirective Decide(Exception error)
+    {
+        try
+        {
+            return Strategy.Decider(error);
+        }
+        catch (Exception deciderError)
+        {
+            Log.HookFailed(System.Logger, deciderError, Path, "the supervision decider");
+            return SupervisionDirective.Stop;
+        }
+    }
+
+    /// <summary>Counts a restart in the sliding window; <see langword="false"/> when the limit is exceeded.</summary>
+    private bool TryCountRestart(out int restartsInWindow)
+    {
+        var now = System.TimeProvider.GetTimestamp();
+        var times = _restartTimes ??= new Queue<long>();
+        while (times.Count > 0 && System.TimeProvider.GetElapsedTime(times.Peek(), now) > Strategy.RestartWindow)
+        {
+            times.Dequeue();
+        }
+
+        if (times.Count >= Strategy.MaxRestarts)
+        {
+            restartsInWindow = times.Count;
+            return false;
+        }
+
+        times.Enqueue(now);
+        restartsInWindow = times.Count;
+        return true;
+    }
+
+    private async ValueTask StopAsync()
+    {
+        if (_phase >= PhaseStopping)
+        {
+            return;
+        }
+
+        _phase = PhaseStopping;
+        var graceful = Volatile.Read(ref _stopRequest) == GracefulStop;
+
+        // Refuse new messages; whatever is still queued becomes dead letters (none when draining gracefully).
+        var dropped = new List<TMsg>();
+        _reader.DrainBufferedTo(dropped);
+        Set.Close(dropped);
+        foreach (var message in dropped)
+        {
+            System.PublishDeadLetter(message, Path, System.IsShuttingDown ? DeadLetterReason.SystemShutdown : DeadLetterReason.ActorStopped);
+        }
+
+        // Children stop first, the same way (drained on shutdown, at once otherwise).
+        var children = CloseChildren();
+        if (children.Length > 0)
+        {
+            var stops = new Task[children.Length];
+            for (var i = 0; i < children.Length; i++)
+            {
+                children[i].RequestStop(graceful);
+                stops[i] = children[i].Completion;
+            }
+
+            await Task.WhenAll(stops).ConfigureAwait(false);
+        }
+
+        CancelTimers();
+        if (_actor is { } actor)
+        {
+            await RunHookAsync(actor.InvokeStoppedAsync(), "OnStoppedAsync").ConfigureAwait(false);
+        }
+
+        await DisposeScopeAsync().ConfigureAwait(false);
+        _actor = null;
+        _phase = PhaseStopped;
+        Log.ActorStopped(System.Logger, Path);
+        System.OnActorStopped(this);
+        NotifyWatchers();
+        SignalStopped();
+    }
+
+    private async ValueTask RunHookAsync(ValueTask hook, string name)
+    {
+        try
+        {
+            await hook.ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            Log.HookFailed(System.Logger, error, Path, name);
+        }
+    }
+
+    private void CreateInstance()
+    {
+        using (_context.BeginConstruction())
+        {
+            var actor = _factory(out var scope) ?? throw new InvalidOperationException($"The factory of actor {Path} returned null.");
+            actor.Attach(_context);
+            _actor = actor;
+            _scope = scope;
+        }
+    }
+
+    private async ValueTask DisposeScopeAsync()
+    {
+        var scope = _scope;
+        _scope = null;
+        if (scope is IAsyncDisposable asyncScope)
+        {
+            await asyncScope.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            scope?.Dispose();
+        }
+    }
+
+    private DeadLetterReason ReasonFor(AppendOutcome outcome) =>
+        outcome == AppendOutcome.Full ? DeadLetterReason.MailboxFull
+        : System.IsShuttingDown ? DeadLetterReason.SystemShutdown
+        : DeadLetterReason.ActorStopped;
+}

@@ -1,0 +1,246 @@
+namespace Spillway.Actors;
+
+/// <summary>
+/// The part of an actor's runtime state that does not depend on its message type: identity, family, watchers and the
+/// stop signal. <see cref="ActorCell{TMsg}"/> adds the mailbox and the turn loop.
+/// </summary>
+/// <remarks>
+/// Thread-safety: identity is immutable. Children, watchers and timers live in <see cref="Relations"/>, created on
+/// first use and guarded by its own lock, so an actor that never spawns, watches or schedules pays for none of them.
+/// </remarks>
+internal abstract class ActorCell : IThreadPoolWorkItem
+{
+    private Relations? _relations;
+    private TaskCompletionSource? _stopped;
+    private string? _path;
+
+    protected ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy)
+    {
+        System = system;
+        Parent = parent;
+        Name = name;
+        Strategy = strategy;
+    }
+
+    public ActorSystem System { get; }
+
+    public ActorCell? Parent { get; }
+
+    public string Name { get; }
+
+    public string Path => _path ??= (Parent?.Path ?? System.RootPath) + "/" + Name;
+
+    public SupervisionStrategy Strategy { get; }
+
+    public abstract Type ActorType { get; }
+
+    public abstract bool IsStopped { get; }
+
+    /// <summary>Gets a task that completes when the actor has fully stopped (children, hooks, watchers done).</summary>
+    public Task Completion => EnsureStoppedSignal().Task;
+
+    public abstract void Execute();
+
+    /// <summary>Asks the actor to stop: at once (after the current message), or gracefully once its mailbox is drained.</summary>
+    public abstract void RequestStop(bool graceful);
+
+    /// <summary>Refuses new messages to this actor and all its descendants, keeping what is queued (shutdown).</summary>
+    public void SealTree()
+    {
+        SealMailbox();
+        foreach (var child in SnapshotChildren())
+        {
+            child.SealTree();
+        }
+    }
+
+    /// <summary>Registers a child; <see langword="false"/> when the name is taken.</summary>
+    /// <exception cref="InvalidOperationException">This actor is stopping.</exception>
+    public bool TryAddChild(ActorCell child)
+    {
+        var relations = EnsureRelations();
+        lock (relations)
+        {
+            if (relations.ChildrenClosed)
+            {
+                throw new InvalidOperationException($"Actor {Path} is stopping; it cannot spawn children.");
+            }
+
+            relations.Children ??= new Dictionary<string, ActorCell>(StringComparer.Ordinal);
+            return relations.Children.TryAdd(child.Name, child);
+        }
+    }
+
+    public void RemoveChild(ActorCell child)
+    {
+        var relations = Volatile.Read(ref _relations);
+        if (relations is null)
+        {
+            return;
+        }
+
+        lock (relations)
+        {
+            if (relations.Children is { } children && children.TryGetValue(child.Name, out var current) && ReferenceEquals(current, child))
+            {
+                children.Remove(child.Name);
+            }
+        }
+    }
+
+    public ActorCell[] SnapshotChildren()
+    {
+        var relations = Volatile.Read(ref _relations);
+        if (relations is null)
+        {
+            return [];
+        }
+
+        lock (relations)
+        {
+            return relations.Children is { Count: > 0 } children ? [.. children.Values] : [];
+        }
+    }
+
+    /// <summary>Registers a callback for when this actor stops; runs it at once if it already has.</summary>
+    public void AddWatcher(Action notify)
+    {
+        var relations = EnsureRelations();
+        lock (relations)
+        {
+            if (!relations.WatchersNotified)
+            {
+                (relations.Watchers ??= []).Add(notify);
+                return;
+            }
+        }
+
+        // Outside the lock: the callback tells another actor.
+        notify();
+    }
+
+    /// <summary>Tracks a timer so it dies with the actor.</summary>
+    public void AddTimer(IDisposable timer)
+    {
+        var relations = EnsureRelations();
+        lock (relations)
+        {
+            (relations.Timers ??= []).Add(timer);
+        }
+    }
+
+    public void RemoveTimer(IDisposable timer)
+    {
+        var relations = Volatile.Read(ref _relations);
+        if (relations is null)
+        {
+            return;
+        }
+
+        lock (relations)
+        {
+            relations.Timers?.Remove(timer);
+        }
+    }
+
+    /// <summary>Cancels every timer (stop or restart).</summary>
+    protected void CancelTimers()
+    {
+        var relations = Volatile.Read(ref _relations);
+        if (relations is null)
+        {
+            return;
+        }
+
+        IDisposable[] timers;
+        lock (relations)
+        {
+            if (relations.Timers is not { Count: > 0 } set)
+            {
+                return;
+            }
+
+            timers = [.. set];
+            set.Clear();
+        }
+
+        foreach (var timer in timers)
+        {
+            timer.Dispose();
+        }
+    }
+
+    /// <summary>Takes the children for stopping and refuses new ones from now on.</summary>
+    protected ActorCell[] CloseChildren()
+    {
+        var relations = EnsureRelations();
+        lock (relations)
+        {
+            relations.ChildrenClosed = true;
+            return relations.Children is { Count: > 0 } children ? [.. children.Values] : [];
+        }
+    }
+
+    /// <summary>Runs every watcher's callback once; later watchers run at once.</summary>
+    protected void NotifyWatchers()
+    {
+        var relations = EnsureRelations();
+        List<Action>? watchers;
+        lock (relations)
+        {
+            relations.WatchersNotified = true;
+            watchers = relations.Watchers;
+            relations.Watchers = null;
+        }
+
+        if (watchers is null)
+        {
+            return;
+        }
+
+        foreach (var notify in watchers)
+        {
+            notify();
+        }
+    }
+
+    protected void SignalStopped() => EnsureStoppedSignal().TrySetResult();
+
+    protected abstract void SealMailbox();
+
+    private TaskCompletionSource EnsureStoppedSignal()
+    {
+        var signal = Volatile.Read(ref _stopped);
+        if (signal is not null)
+        {
+            return signal;
+        }
+
+        // CAS: the stopping actor and a StopAsync caller may create the signal at once; both must share one.
+        var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return Interlocked.CompareExchange(ref _stopped, created, null) ?? created;
+    }
+
+    private Relations EnsureRelations()
+    {
+        var relations = Volatile.Read(ref _relations);
+        if (relations is not null)
+        {
+            return relations;
+        }
+
+        // CAS: two threads may add the first child and the first watcher at once; both must use one object.
+        var created = new Relations();
+        return Interlocked.CompareExchange(ref _relations, created, null) ?? created;
+    }
+
+    /// <summary>Children, watchers and timers; every field guarded by <c>lock (this)</c>.</summary>
+    private sealed class Relations
+    {
+        public Dictionary<string, ActorCell>? Children;
+        public bool ChildrenClosed;
+        public List<Action>? Watchers;
+        public bool WatchersNotified;
+        public HashSet<IDisposable>? Timers;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Spillway.Actors;
+
+/// <summary>
+/// A reference to an actor: the only way to send it messages. Each reference owns a lane of the actor's mailbox, so
+/// the messages told through one reference are processed in the order they were told.
+/// </summary>
+/// <typeparam name="TMsg">The actor's message type.</typeparam>
+/// <remarks>
+/// Thread-safety: any number of threads may tell through one reference (they then share its lane and its order).
+/// For the least contention give each producing thread its own reference (<see cref="Clone"/>). Two references to the
+/// same actor are equal.
+/// </remarks>
+public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
+{
+    private readonly LaneHandle<TMsg> _handle;
+
+    internal ActorRef(ActorCell<TMsg> cell)
+    {
+        Cell = cell;
+        _handle = LaneHandle<TMsg>.CreateUncounted(cell.Set);
+    }
+
+    /// <summary>Gets the actor's name among its siblings.</summary>
+    public string Name => Cell.Name;
+
+    /// <summary>Gets the actor's path: the system name, its ancestors' names and its own, separated by '/'.</summary>
+    public string Path => Cell.Path;
+
+    /// <summary>Gets whether the actor has stopped (it processes no more messages).</summary>
+    public bool IsStopped => Cell.IsStopped;
+
+    internal ActorCell<TMsg> Cell { get; }
+
+    /// <summary>
+    /// Queues a message for the actor and returns at once. Never blocks beyond this reference's lane lock. A message
+    /// told to a stopped actor, a full mailbox or a shut-down system becomes a dead letter
+    /// (<see cref="ActorSystem.DeadLetterReceived"/>); it is never silently dropped.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
+    public void Tell(TMsg message)
+    {
+        if (message is null)
+        {
+            ThrowNullMessage();
+        }
+
+        var outcome = _handle.TryAppend(message);
+        if (outcome >= AppendOutcome.Closed)
+        {
+            Cell.OnRejected(message, outcome);
+        }
+    }
+
+    /// <summary>Creates another reference to the same actor, with a lane of its own and so an order of its own.</summary>
+    /// <returns>The new reference.</returns>
+    public ActorRef<TMsg> Clone() => new(Cell);
+
+    /// <summary>
+    /// Sends a request built around a <see cref="Reply{T}"/> and waits for the actor to answer through it.
+    /// </summary>
+    /// <typeparam name="TReply">The reply type.</typeparam>
+    /// <param name="createMessage">Builds the request message from the reply handle.</param>
+    /// <param name="timeout">How long to wait for the reply; must be positive or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The reply.</returns>
+    /// <exception cref="TimeoutException">No reply came within <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled first.</exception>
+    /// <exception cref="InvalidOperationException">The request became a dead letter (the actor is stopped, or its mailbox is full).</exception>
+    /// <remarks>The task throws the exception the actor passed to <see cref="Reply{T}.Fail"/>, if it did.</remarks>
+    public Task<TReply> Ask<TReply>(Func<Reply<TReply>, TMsg> createMessage, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(createMessage);
+        if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be positive, or Timeout.InfiniteTimeSpan.");
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<TReply>(cancellationToken);
+        }
+
+        var reply = new Reply<TReply>();
+        var message = createMessage(reply);
+        if (message is null)
+        {
+            ThrowNullMessage();
+        }
+
+        var outcome = _handle.TryAppend(message);
+        if (outcome >= AppendOutcome.Closed)
+        {
+            Cell.OnRejected(message, outcome);
+            return Task.FromException<TReply>(new InvalidOperationException(
+                $"The request to {Path} could not be delivered ({Cell.DescribeRejection(outcome)}); it became a dead letter."));
+        }
+
+        return AskAwaiter<TReply>.Watch(reply, timeout, Cell.System.TimeProvider, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(ActorRef<TMsg>? other) => other is not null && ReferenceEquals(Cell, other.Cell);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is ActorRef<TMsg> other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => Cell.GetHashCode();
+
+    /// <summary>Returns the actor's path.</summary>
+    /// <returns>The path.</returns>
+    public override string ToString() => Path;
+
+    [DoesNotReturn]
+    private static void ThrowNullMessage() =>
+        throw new ArgumentNullException("message", "A message must not be null.");
+}

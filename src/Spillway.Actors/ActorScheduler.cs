@@ -1,0 +1,29 @@
+namespace Spillway.Actors;
+
+/// <summary>
+/// Runs ready mailboxes. A mailbox is handed to <see cref="Schedule"/> at most once at a time (its own idle/scheduled
+/// state guarantees that), and runs one turn per call.
+/// </summary>
+/// <remarks>Thread-safety: <see cref="Schedule"/> is called from any thread, concurrently.</remarks>
+internal abstract class ActorScheduler
+{
+    protected ActorScheduler() => SynchronizationContext = new ActorSynchronizationContext(this);
+
+    /// <summary>Gets the context installed while actor code runs, so <c>await</c> in a handler resumes on this scheduler.</summary>
+    public SynchronizationContext SynchronizationContext { get; }
+
+    /// <summary>Gets how many workers are running a turn right now.</summary>
+    public abstract int BusyWorkers { get; }
+
+    /// <summary>Gets how many work items wait for a worker right now.</summary>
+    public abstract int ReadyCount { get; }
+
+    /// <summary>Queues a work item to run once on a worker.</summary>
+    public abstract void Schedule(IThreadPoolWorkItem item);
+
+    /// <summary>Starts the workers.</summary>
+    public abstract void Start();
+
+    /// <summary>Stops the workers once the queue is empty and waits for them to exit, unless <paramref name="cancellationToken"/> fires first.</summary>
+    public abstract Task StopAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,98 @@
+namespace Spillway.Actors;
+
+/// <summary>Spawning and the actor registry.</summary>
+public sealed partial class ActorSystem
+{
+    internal ActorRef<TMsg> SpawnByType<TActor, TMsg>(ActorCell? parent, string? name, SpawnOptions? options)
+        where TActor : Actor<TMsg>
+    {
+        ActorActivator<TActor>.Validate();
+        var services = _options.Services;
+        return Spawn(parent, name, options, (out Microsoft.Extensions.DependencyInjection.IServiceScope? scope) =>
+            (Actor<TMsg>)ActorActivator<TActor>.Create(services, out scope));
+    }
+
+    internal ActorRef<TMsg> SpawnByFactory<TMsg>(ActorCell? parent, Func<Actor<TMsg>> factory, string? name, SpawnOptions? options) =>
+        Spawn(parent, name, options, (out Microsoft.Extensions.DependencyInjection.IServiceScope? scope) =>
+        {
+            scope = null;
+            return factory();
+        });
+
+    internal void OnActorStopped(ActorCell cell)
+    {
+        // Interlocked: actors stop on many workers at once.
+        Interlocked.Decrement(ref _actorCount);
+        if (cell.Parent is { } parent)
+        {
+            parent.RemoveChild(cell);
+        }
+        else
+        {
+            _topLevel.TryRemove(new KeyValuePair<string, ActorCell>(cell.Name, cell));
+        }
+    }
+
+    private ActorRef<TMsg> Spawn<TMsg>(ActorCell? parent, string? name, SpawnOptions? options, ActorFactory<TMsg> factory)
+    {
+        if (IsShuttingDown)
+        {
+            throw new InvalidOperationException($"Actor system {Name} is shutting down; it cannot spawn actors.");
+        }
+
+        var spawnOptions = options ?? _options.DefaultSpawnOptions;
+        spawnOptions.Validate();
+        var actorName = name is null ? "$" + Interlocked.Increment(ref _generatedNames).ToString(System.Globalization.CultureInfo.InvariantCulture) : ValidateName(name);
+        var strategy = options?.Supervision ?? parent?.Strategy ?? _options.DefaultSupervision;
+        var cell = new ActorCell<TMsg>(this, parent, actorName, strategy, spawnOptions, factory);
+
+        var added = parent is null ? _topLevel.TryAdd(actorName, cell) : parent.TryAddChild(cell);
+        if (!added)
+        {
+            throw new ArgumentException($"An actor named '{actorName}' already exists under {parent?.Path ?? RootPath}.", nameof(name));
+        }
+
+        try
+        {
+            cell.CreateFirstInstance();
+        }
+        catch (Exception error)
+        {
+            if (parent is null)
+            {
+                _topLevel.TryRemove(new KeyValuePair<string, ActorCell>(actorName, cell));
+            }
+            else
+            {
+                parent.RemoveChild(cell);
+            }
+
+            if (error is InvalidOperationException or MissingMethodException)
+            {
+                throw new ArgumentException($"The actor system cannot construct the actor '{actorName}': {error.Message}", nameof(name), error);
+            }
+
+            throw;
+        }
+
+        // Interlocked: spawns race with stops on other threads.
+        Interlocked.Increment(ref _actorCount);
+        cell.ScheduleFirstTurn();
+        return cell.Self;
+    }
+
+    private static string ValidateName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new ArgumentException("An actor name must not be empty.", nameof(name));
+        }
+
+        if (name.Contains('/', StringComparison.Ordinal) || name.StartsWith('$'))
+        {
+            throw new ArgumentException($"An actor name must not contain '/' or start with '$' (reserved for generated names): '{name}'.", nameof(name));
+        }
+
+        return name;
+    }
+}

@@ -1,0 +1,44 @@
+namespace Spillway.Actors;
+
+/// <summary>Per-actor settings given at spawn: supervision and mailbox shape.</summary>
+/// <remarks>Read once, when the actor is spawned.</remarks>
+public sealed class SpawnOptions
+{
+    /// <summary>The mailbox lane count when none is given.</summary>
+    public const int DefaultMailboxLanes = 4;
+
+    /// <summary>
+    /// Gets what happens when the actor's handler throws. <see langword="null"/> (the default) uses the parent's
+    /// strategy, or <see cref="ActorSystemOptions.DefaultSupervision"/> for a top-level actor.
+    /// </summary>
+    public SupervisionStrategy? Supervision { get; init; }
+
+    /// <summary>
+    /// Gets the number of lanes of the actor's mailbox. References (<see cref="ActorRef{TMsg}.Clone"/>) take lanes
+    /// round-robin and share them beyond this count; lanes are created when first used, so an actor with one
+    /// reference holds one. Default <see cref="DefaultMailboxLanes"/>; must be at least 1.
+    /// </summary>
+    public int MailboxLanes { get; init; } = DefaultMailboxLanes;
+
+    /// <summary>
+    /// Gets the soft bound on queued messages, or <see langword="null"/> (the default) for an unbounded mailbox. A
+    /// message told to a full mailbox becomes a dead letter with <see cref="DeadLetterReason.MailboxFull"/>; telling
+    /// never blocks.
+    /// </summary>
+    public int? MailboxCapacity { get; init; }
+
+    internal static SpawnOptions Default { get; } = new();
+
+    internal void Validate()
+    {
+        if (MailboxLanes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MailboxLanes), MailboxLanes, "A mailbox needs at least one lane.");
+        }
+
+        if (MailboxCapacity is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MailboxCapacity), MailboxCapacity, "Mailbox capacity must be at least 1, or null for unbounded.");
+        }
+    }
+}
