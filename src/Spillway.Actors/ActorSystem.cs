@@ -31,9 +31,9 @@ public sealed partial class ActorSystem : IAsyncDisposable
         RootPath = "spillway://" + options.Name;
         TimeProvider = options.TimeProvider;
         TurnSize = options.TurnSize;
-        Scheduler = options.Scheduler == SchedulerKind.ThreadPool
+        Scheduler = options.SchedulerOverride?.Invoke() ?? (options.Scheduler == SchedulerKind.ThreadPool
             ? new ThreadPoolScheduler()
-            : new DedicatedThreadScheduler(options.Name, options.WorkerCount, Logger, options.TimeProvider, options.SlowTurnThreshold);
+            : new DedicatedThreadScheduler(options.Name, options.WorkerCount, Logger, options.TimeProvider, options.SlowTurnThreshold));
         _deadLetterLog = new DeadLetterLog(Logger, TimeProvider);
         Scheduler.Start();
     }

@@ -47,6 +47,12 @@ public sealed class ActorSystemOptions
     /// </summary>
     public IServiceProvider? Services { get; set; }
 
+    /// <summary>
+    /// Replaces the scheduler (systematic concurrency tests run actors on a scheduler the test engine controls).
+    /// Not public: a user picks a <see cref="SchedulerKind"/>.
+    /// </summary>
+    internal Func<ActorScheduler>? SchedulerOverride { get; set; }
+
     /// <summary>Checks every setting and throws an exception naming the first bad one.</summary>
     /// <exception cref="ArgumentException">A setting is out of range or missing.</exception>
     public void Validate()
