@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -59,6 +60,9 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     private bool _awaitingHandler;
     private Action? _resume;
     private Exception? _handlerFailure;
+
+    /// <summary>When the suspended handler started, for the duration metric (0 when not measured).</summary>
+    private long _handlerStarted;
     private Queue<long>? _restartTimes;
 
     public ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options, ActorFactory<TMsg> factory)
@@ -70,10 +74,14 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         _scheduler = system.Scheduler;
         _turnSize = system.TurnSize;
         _context = new ActorContext<TMsg>(this);
+        Metrics = system.Metrics;
         Self = new ActorRef<TMsg>(this);
     }
 
     public LaneSet<TMsg> Set { get; }
+
+    /// <summary>Gets the system's instruments.</summary>
+    public ActorMetrics Metrics { get; }
 
     public ActorRef<TMsg> Self { get; }
 
@@ -82,14 +90,18 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     public override bool IsStopped => _phase == PhaseStopped;
 
     /// <summary>Builds the first instance on the spawning thread, so a constructor failure is the caller's exception.</summary>
-    public void CreateFirstInstance() => CreateInstance();
+    public void CreateFirstInstance()
+    {
+        CreateInstance();
+        TypeTag = ActorMetrics.TypeTag(_actor!.GetType());
+    }
 
     /// <summary>Queues the first turn, which runs <see cref="Actor{TMsg}.OnStartedAsync"/>.</summary>
     public void ScheduleFirstTurn() => _scheduler.Schedule(this);
 
     /// <summary>A message could not be queued: it becomes a dead letter.</summary>
     public void OnRejected(TMsg message, AppendOutcome outcome) =>
-        System.PublishDeadLetter(message, Path, ReasonFor(outcome));
+        System.PublishDeadLetter(message, Path, ReasonFor(outcome), TypeTag);
 
     public string DescribeRejection(AppendOutcome outcome) => ReasonFor(outcome) switch
     {
@@ -145,6 +157,8 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         }
     }
 
+    void ILaneListener.OnLaneTaken(int count) => Metrics.RecordLaneDepth(count, TypeTag);
+
     void ILaneListener.OnWritersDone()
     {
         // References are not counted: a mailbox closes when its actor stops, never because references went away.
@@ -154,7 +168,12 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     {
         try
         {
-            RunTurn();
+            var processed = RunTurn();
+            if (processed != 0)
+            {
+                // Once per turn, not per message: processed and queued counts in one step.
+                Metrics.RecordProcessed(processed, TypeTag);
+            }
         }
         catch (Exception error)
         {
@@ -168,14 +187,16 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
     protected override void SealMailbox() => Set.Seal();
 
-    private void RunTurn()
+    /// <summary>Runs one turn; returns how many messages it took out of the mailbox.</summary>
+    private int RunTurn()
     {
+        var processed = 0;
         if (_handlerFailure is { } failure)
         {
             _handlerFailure = null;
             if (Await(HandleFailureAsync(failure)))
             {
-                return;
+                return processed;
             }
         }
 
@@ -184,22 +205,22 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             _phase = PhaseRunning;
             if (Await(StartAsync()))
             {
-                return;
+                return processed;
             }
         }
 
         if (_phase >= PhaseStopping)
         {
-            return;
+            return processed;
         }
 
         if (Volatile.Read(ref _stopRequest) == ImmediateStop)
         {
             Await(StopAsync());
-            return;
+            return processed;
         }
 
-        var processed = 0;
+        var measure = Metrics.MeasureDuration;
         while (processed < _turnSize)
         {
             if (!_reader.TryRead(out var message))
@@ -208,6 +229,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             }
 
             processed++;
+            var started = measure ? Stopwatch.GetTimestamp() : 0;
             ValueTask pending;
             try
             {
@@ -217,7 +239,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             {
                 if (Await(HandleFailureAsync(error)) || _phase >= PhaseStopping)
                 {
-                    return;
+                    return processed;
                 }
 
                 continue;
@@ -226,20 +248,25 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             if (!pending.IsCompleted)
             {
                 _awaitingHandler = true;
+                _handlerStarted = started;
                 Suspend(pending);
-                return;
+                return processed;
             }
 
             try
             {
                 // Consumed even when successful: a pooled IValueTaskSource behind the ValueTask is only recycled then.
                 pending.GetAwaiter().GetResult();
+                if (measure)
+                {
+                    Metrics.RecordDuration(Stopwatch.GetElapsedTime(started).TotalSeconds, TypeTag);
+                }
             }
             catch (Exception error)
             {
                 if (Await(HandleFailureAsync(error)) || _phase >= PhaseStopping)
                 {
-                    return;
+                    return processed;
                 }
             }
 
@@ -250,6 +277,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         }
 
         EndTurn(processed);
+        return processed;
     }
 
     private void EndTurn(int processed)
@@ -317,6 +345,10 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         try
         {
             awaiter.GetResult();
+            if (_awaitingHandler && _handlerStarted != 0)
+            {
+                Metrics.RecordDuration(Stopwatch.GetElapsedTime(_handlerStarted).TotalSeconds, TypeTag);
+            }
         }
         catch (Exception error) when (_awaitingHandler)
         {
@@ -366,6 +398,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
                     return;
             }
 
+            Metrics.RecordRestart(TypeTag);
             await RunHookAsync(_actor!.InvokeRestartingAsync(error), "OnRestartingAsync").ConfigureAwait(false);
             CancelTimers();
             await DisposeScopeAsync().ConfigureAwait(false);
@@ -449,7 +482,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         Set.Close(dropped);
         foreach (var message in dropped)
         {
-            System.PublishDeadLetter(message, Path, System.IsShuttingDown ? DeadLetterReason.SystemShutdown : DeadLetterReason.ActorStopped);
+            System.PublishDeadLetter(message, Path, System.IsShuttingDown ? DeadLetterReason.SystemShutdown : DeadLetterReason.ActorStopped, TypeTag);
         }
 
         // Children stop first, the same way (drained on shutdown, at once otherwise).

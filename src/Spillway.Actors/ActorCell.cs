@@ -32,6 +32,9 @@ internal abstract class ActorCell : IThreadPoolWorkItem
 
     public SupervisionStrategy Strategy { get; }
 
+    /// <summary>Gets the <c>spillway.actor.type</c> metric attribute: the class name of the first instance.</summary>
+    public KeyValuePair<string, object?> TypeTag { get; protected set; }
+
     public abstract Type ActorType { get; }
 
     public abstract bool IsStopped { get; }

@@ -7,10 +7,11 @@ public sealed partial class ActorSystem
 {
     private readonly DeadLetterLog _deadLetterLog;
 
-    internal void PublishDeadLetter(object? message, string recipient, DeadLetterReason reason)
+    internal void PublishDeadLetter(object? message, string recipient, DeadLetterReason reason, in KeyValuePair<string, object?> typeTag)
     {
         // Interlocked: dead letters come from every telling thread at once.
         var total = Interlocked.Increment(ref _deadLetters);
+        Metrics.RecordDeadLetter(typeTag, reason);
         var deadLetter = new DeadLetter(message, recipient, reason);
         var handlers = DeadLetterReceived;
         if (handlers is not null)

@@ -35,6 +35,7 @@ public sealed partial class ActorSystem : IAsyncDisposable
             ? new ThreadPoolScheduler()
             : new DedicatedThreadScheduler(options.Name, options.WorkerCount, Logger, options.TimeProvider, options.SlowTurnThreshold));
         _deadLetterLog = new DeadLetterLog(Logger, TimeProvider);
+        Metrics = new ActorMetrics(options.MeterFactory, Scheduler, options.Name);
         Scheduler.Start();
     }
 
@@ -66,6 +67,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
     internal int TurnSize { get; }
 
     internal ActorScheduler Scheduler { get; }
+
+    internal ActorMetrics Metrics { get; }
 
     /// <summary>Creates and starts an actor system.</summary>
     /// <param name="options">The settings; <see langword="null"/> for the defaults. Copied, then validated.</param>
@@ -204,5 +207,6 @@ public sealed partial class ActorSystem : IAsyncDisposable
 
         _deadLetterLog.Flush(DeadLetterCount);
         await Scheduler.StopAsync(drained ? CancellationToken.None : cancellationToken).ConfigureAwait(false);
+        Metrics.Dispose();
     }
 }

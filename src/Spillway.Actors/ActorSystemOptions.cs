@@ -42,6 +42,13 @@ public sealed class ActorSystemOptions
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>
+    /// Gets or sets the factory the system's <see cref="System.Diagnostics.Metrics.Meter"/> (named
+    /// <c>Spillway.Actors</c>) is created from. Default: none, the meter is created directly. Set by
+    /// <c>AddSpillwayActors</c> from the container.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
     /// Gets or sets the services actors spawned by type are built from (constructor injection), each instance in a
     /// scope of its own. Default: none; such actors then need a public parameterless constructor.
     /// </summary>
@@ -57,44 +64,66 @@ public sealed class ActorSystemOptions
     /// <exception cref="ArgumentException">A setting is out of range or missing.</exception>
     public void Validate()
     {
+        foreach (var problem in FindProblems())
+        {
+            throw problem.Value is null && problem.Property != nameof(Name)
+                ? new ArgumentNullException(problem.Property, problem.Message)
+                : problem.Property == nameof(Name)
+                    ? new ArgumentException(problem.Message, problem.Property)
+                    : new ArgumentOutOfRangeException(problem.Property, problem.Value, problem.Message);
+        }
+    }
+
+    /// <summary>Every problem, one message each, for options validation at host start.</summary>
+    internal List<string> CollectErrors() => [.. FindProblems().Select(p => $"ActorSystemOptions.{p.Property}: {p.Message}")];
+
+    private IEnumerable<(string Property, string Message, object? Value)> FindProblems()
+    {
         if (string.IsNullOrWhiteSpace(Name))
         {
-            throw new ArgumentException("The actor system needs a name.", nameof(Name));
+            yield return (nameof(Name), "The actor system needs a name.", Name);
         }
 
         if (WorkerCount < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(WorkerCount), WorkerCount, "WorkerCount must be at least 1.");
+            yield return (nameof(WorkerCount), $"WorkerCount must be at least 1 (was {WorkerCount}).", WorkerCount);
         }
 
         if (TurnSize < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(TurnSize), TurnSize, "TurnSize must be at least 1.");
+            yield return (nameof(TurnSize), $"TurnSize must be at least 1 (was {TurnSize}).", TurnSize);
         }
 
         if (!Enum.IsDefined(Scheduler))
         {
-            throw new ArgumentOutOfRangeException(nameof(Scheduler), Scheduler, "Unknown scheduler kind.");
+            yield return (nameof(Scheduler), $"Unknown scheduler kind {Scheduler}.", Scheduler);
         }
 
         if (DefaultSupervision is null)
         {
-            throw new ArgumentNullException(nameof(DefaultSupervision), "DefaultSupervision must be set.");
-        }
-
-        if (DefaultSpawnOptions is null)
-        {
-            throw new ArgumentNullException(nameof(DefaultSpawnOptions), "DefaultSpawnOptions must be set.");
+            yield return (nameof(DefaultSupervision), "DefaultSupervision must be set.", null);
         }
 
         if (TimeProvider is null)
         {
-            throw new ArgumentNullException(nameof(TimeProvider), "TimeProvider must be set.");
+            yield return (nameof(TimeProvider), "TimeProvider must be set.", null);
         }
 
-        DefaultSpawnOptions.Validate();
+        if (DefaultSpawnOptions is null)
+        {
+            yield return (nameof(DefaultSpawnOptions), "DefaultSpawnOptions must be set.", null);
+        }
+        else if (DefaultSpawnOptions.MailboxLanes < 1)
+        {
+            yield return ($"{nameof(DefaultSpawnOptions)}.{nameof(SpawnOptions.MailboxLanes)}", $"MailboxLanes must be at least 1 (was {DefaultSpawnOptions.MailboxLanes}).", DefaultSpawnOptions.MailboxLanes);
+        }
+        else if (DefaultSpawnOptions.MailboxCapacity is < 1)
+        {
+            yield return ($"{nameof(DefaultSpawnOptions)}.{nameof(SpawnOptions.MailboxCapacity)}", $"MailboxCapacity must be at least 1 or null (was {DefaultSpawnOptions.MailboxCapacity}).", DefaultSpawnOptions.MailboxCapacity);
+        }
     }
 
-    /// <summary>A copy, so later changes to the caller's object do not reach a running system.</summary>
-    internal ActorSystemOptions Clone() => (ActorSystemOptions)MemberwiseClone();
+    /// <summary>Makes a shallow copy, so later changes to this object do not reach a system created from the copy.</summary>
+    /// <returns>The copy.</returns>
+    public ActorSystemOptions Clone() => (ActorSystemOptions)MemberwiseClone();
 }

@@ -12,6 +12,9 @@ internal interface ILaneListener
     /// <summary>A lane went from empty to non-empty.</summary>
     void OnLaneFilled();
 
+    /// <summary>The reader took a whole lane holding <paramref name="count"/> messages (called on the reader's thread).</summary>
+    void OnLaneTaken(int count);
+
     /// <summary>The last counted sender handle was released: no more messages will arrive.</summary>
     void OnWritersDone();
 }

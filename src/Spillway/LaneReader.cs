@@ -86,6 +86,15 @@ internal sealed class LaneReader<T>
     public bool TryTakeNextLane()
     {
         Recycle();
+
+        // Take nothing once the reader has closed the channel. Close empties the lanes one by one, so a lane taken
+        // while it runs could deliver a sender's later message after its earlier ones were dropped with the reader's
+        // batch: each sender must lose a suffix of its messages, never a gap.
+        if (_set.IsClosed)
+        {
+            return false;
+        }
+
         var lanes = _set.Lanes;
         var laneCount = lanes.Length;
         var start = _cursor;
@@ -115,6 +124,7 @@ internal sealed class LaneReader<T>
             {
                 _count = taken;
                 _index = 0;
+                _set.Listener.OnLaneTaken(taken);
                 return true;
             }
         }
@@ -174,8 +184,11 @@ internal sealed class LaneReader<T>
         return false;
     }
 
-    /// <summary>Clears the consumed batch so it holds no references, and gives its room back on a bounded channel.</summary>
-    private void Recycle()
+    /// <summary>
+    /// Clears the consumed batch so it holds no references, and gives its room back on a bounded channel. Called before
+    /// the next lane is taken, and by the receiver as soon as a read takes the last message of the batch.
+    /// </summary>
+    public void Recycle()
     {
         var consumed = _count;
         if (consumed == 0)

@@ -59,7 +59,8 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
 
     public Task Completion => _completion.Task;
 
-    public int Count => Set.CountQueuedInLanes() + _reader.BufferedCount;
+    // Once closed, everything queued is dropped, including a batch a concurrent read kept past the Dispose.
+    public int Count => Set.IsClosed ? 0 : Set.CountQueuedInLanes() + _reader.BufferedCount;
 
     public bool TryRead([MaybeNullWhen(false)] out T item)
     {
@@ -73,6 +74,10 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
             }
             else
             {
+                // The read took the last message of the lane batch: give its room back now, not on the next read. A
+                // writer waiting in WriteAsync for room must not depend on the reader coming back, since the reader
+                // may be waiting for that very writer (capacity is documented as released once the batch is consumed).
+                _reader.Recycle();
                 ExitReadWithEmptyBatch();
             }
 
@@ -214,7 +219,8 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
             _signal.SetResult(false);
         }
 
-        // Drop the reader's batch too, unless a read is running right now (then that read's exit does it).
+        // Drop the reader's batch too, unless a read is running right now: then the next read drops it on entry (see
+        // EnterRead), and Count already reports nothing.
         if (TryBorrowReader())
         {
             _reader.DiscardBuffered();
@@ -230,6 +236,11 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
         {
             _signal.SetResult(true);
         }
+    }
+
+    void ILaneListener.OnLaneTaken(int count)
+    {
+        // The channel keeps no per-lane statistics; the actor runtime records lane depth here.
     }
 
     void ILaneListener.OnWritersDone()
@@ -308,6 +319,14 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
             var seen = Interlocked.CompareExchange(ref _readerBusy, ReaderBusy, ReaderFree);
             if (seen == ReaderFree)
             {
+                // A Dispose that ran while the previous read held the guard could not drop the batch, and that read
+                // may have left with messages still in it. Drop them here, so no read after a Dispose returns a
+                // dropped message. The compare-and-swap above is a full fence after Close's exchange of _closed.
+                if (Set.IsClosed)
+                {
+                    _reader.DiscardBuffered();
+                }
+
                 return;
             }
 

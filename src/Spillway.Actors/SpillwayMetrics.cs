@@ -1,0 +1,50 @@
+namespace Spillway.Actors;
+
+/// <summary>
+/// The names of the meter and the instruments Spillway.Actors publishes, for dashboards, alerts and
+/// <c>MeterListener</c>s. Units follow UCUM; durations are in seconds.
+/// </summary>
+public static class SpillwayMetrics
+{
+    /// <summary>The meter every instrument belongs to.</summary>
+    public const string MeterName = "Spillway.Actors";
+
+    /// <summary>Counter of messages accepted into mailboxes ({message}), by actor type.</summary>
+    public const string SentMessages = "spillway.mailbox.sent.messages";
+
+    /// <summary>Counter of messages taken out of mailboxes and handed to handlers ({message}), by actor type.</summary>
+    public const string ProcessedMessages = "spillway.mailbox.processed.messages";
+
+    /// <summary>Up-down counter of messages waiting in mailboxes right now ({message}), by actor type.</summary>
+    public const string QueuedMessages = "spillway.mailbox.queued.messages";
+
+    /// <summary>Histogram of how many messages a lane held when the mailbox took it ({message}), by actor type.</summary>
+    public const string LaneDepth = "spillway.mailbox.lane.depth";
+
+    /// <summary>Histogram of the time a handler took per message (s), by actor type.</summary>
+    public const string ProcessDuration = "spillway.actor.process.duration";
+
+    /// <summary>Up-down counter of live actors ({actor}), by actor type.</summary>
+    public const string ActorCount = "spillway.actor.count";
+
+    /// <summary>Counter of supervisor restarts ({restart}), by actor type.</summary>
+    public const string Restarts = "spillway.actor.restarts";
+
+    /// <summary>Counter of dead letters ({message}), by actor type and reason.</summary>
+    public const string DeadLetters = "spillway.deadletter.messages";
+
+    /// <summary>Gauge of scheduler workers running a turn right now ({worker}).</summary>
+    public const string BusyWorkers = "spillway.scheduler.busy.workers";
+
+    /// <summary>Gauge of mailboxes ready and waiting for a worker ({mailbox}).</summary>
+    public const string ReadyMailboxes = "spillway.scheduler.ready.mailboxes";
+
+    /// <summary>The attribute naming the actor's type (its class name: bounded by the number of actor classes).</summary>
+    public const string ActorTypeAttribute = "spillway.actor.type";
+
+    /// <summary>The attribute naming why a message became a dead letter (see <see cref="DeadLetterReason"/>).</summary>
+    public const string DeadLetterReasonAttribute = "spillway.deadletter.reason";
+
+    /// <summary>The attribute naming the actor system, on the scheduler gauges.</summary>
+    public const string SystemAttribute = "spillway.system";
+}
