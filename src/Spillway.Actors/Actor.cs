@@ -55,9 +55,44 @@ public abstract class Actor<TMsg>
 
     internal ValueTask InvokeReceiveAsync(TMsg message) => ReceiveAsync(message);
 
-    internal ValueTask InvokeStartedAsync() => OnStartedAsync();
+    // The hooks below turn a synchronous throw (a non-async override that throws before returning its ValueTask) into
+    // a faulted task. The cell evaluates a hook as the argument of its guarded await, outside that await's try; a
+    // synchronous throw used to escape the lifecycle step, leaving the actor neither running nor stopped, so its
+    // Completion (and ShutdownAsync/DisposeAsync) never finished. Not on the per-message path: handlers are guarded
+    // by the turn loop itself.
+    internal ValueTask InvokeStartedAsync()
+    {
+        try
+        {
+            return OnStartedAsync();
+        }
+        catch (Exception error)
+        {
+            return ValueTask.FromException(error);
+        }
+    }
 
-    internal ValueTask InvokeStoppedAsync() => OnStoppedAsync();
+    internal ValueTask InvokeStoppedAsync()
+    {
+        try
+        {
+            return OnStoppedAsync();
+        }
+        catch (Exception error)
+        {
+            return ValueTask.FromException(error);
+        }
+    }
 
-    internal ValueTask InvokeRestartingAsync(Exception reason) => OnRestartingAsync(reason);
+    internal ValueTask InvokeRestartingAsync(Exception reason)
+    {
+        try
+        {
+            return OnRestartingAsync(reason);
+        }
+        catch (Exception error)
+        {
+            return ValueTask.FromException(error);
+        }
+    }
 }

@@ -38,7 +38,8 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     private const int PhaseStopped = 3;
 
     private readonly LaneReader<TMsg> _reader;
-    private readonly ActorFactory<TMsg> _factory;
+    /// <summary>A <see cref="Func{TResult}"/> given to a spawn, or an <see cref="ActorFactory{TMsg}"/> for spawns by type; stored as given so a spawn allocates no wrapper.</summary>
+    private readonly Delegate _factory;
     private readonly ActorScheduler _scheduler;
     private readonly int _turnSize;
     private readonly ActorContext<TMsg> _context;
@@ -55,17 +56,14 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     private Actor<TMsg>? _actor;
     private IServiceScope? _scope;
 
-    /// <summary>The pending handler or lifecycle task a suspended turn waits for; touched only by the turn and its resumption.</summary>
-    private ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter _awaiter;
-    private bool _awaitingHandler;
-    private Action? _resume;
-    private Exception? _handlerFailure;
-
-    /// <summary>When the suspended handler started, for the duration metric (0 when not measured).</summary>
-    private long _handlerStarted;
+    /// <summary>
+    /// The state of a turn suspended on a pending task, created on the first suspension only, so an actor whose
+    /// handlers complete synchronously never pays for it. Touched only by the turn and its resumption.
+    /// </summary>
+    private Suspension? _suspension;
     private Queue<long>? _restartTimes;
 
-    public ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options, ActorFactory<TMsg> factory)
+    public ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options, Delegate factory)
         : base(system, parent, name, strategy)
     {
         Set = new LaneSet<TMsg>(options.MailboxLanes, options.MailboxCapacity, this);
@@ -191,9 +189,9 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     private int RunTurn()
     {
         var processed = 0;
-        if (_handlerFailure is { } failure)
+        if (_suspension?.Failure is { } failure)
         {
-            _handlerFailure = null;
+            _suspension.Failure = null;
             if (Await(HandleFailureAsync(failure)))
             {
                 return processed;
@@ -247,9 +245,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
             if (!pending.IsCompleted)
             {
-                _awaitingHandler = true;
-                _handlerStarted = started;
-                Suspend(pending);
+                Suspend(pending, handler: true, started);
                 return processed;
             }
 
@@ -325,34 +321,36 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             return false;
         }
 
-        _awaitingHandler = false;
-        Suspend(operation);
+        Suspend(operation, handler: false, started: 0);
         return true;
     }
 
-    private void Suspend(ValueTask operation)
+    private void Suspend(ValueTask operation, bool handler, long started)
     {
-        _awaiter = operation.ConfigureAwait(false).GetAwaiter();
+        var suspension = _suspension ??= new Suspension(this);
+        suspension.AwaitingHandler = handler;
+        suspension.HandlerStarted = started;
+        suspension.Awaiter = operation.ConfigureAwait(false).GetAwaiter();
 
         // After this call another worker may already be running the resumed turn: touch no field afterwards.
-        _awaiter.UnsafeOnCompleted(_resume ??= Resume);
+        suspension.Awaiter.UnsafeOnCompleted(suspension.Resume);
     }
 
-    private void Resume()
+    private void Resume(Suspension suspension)
     {
-        var awaiter = _awaiter;
-        _awaiter = default;
+        var awaiter = suspension.Awaiter;
+        suspension.Awaiter = default;
         try
         {
             awaiter.GetResult();
-            if (_awaitingHandler && _handlerStarted != 0)
+            if (suspension.AwaitingHandler && suspension.HandlerStarted != 0)
             {
-                Metrics.RecordDuration(Stopwatch.GetElapsedTime(_handlerStarted).TotalSeconds, TypeTag);
+                Metrics.RecordDuration(Stopwatch.GetElapsedTime(suspension.HandlerStarted).TotalSeconds, TypeTag);
             }
         }
-        catch (Exception error) when (_awaitingHandler)
+        catch (Exception error) when (suspension.AwaitingHandler)
         {
-            _handlerFailure = error;
+            suspension.Failure = error;
         }
         catch (Exception error)
         {
@@ -530,7 +528,9 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     {
         using (_context.BeginConstruction())
         {
-            var actor = _factory(out var scope) ?? throw new InvalidOperationException($"The factory of actor {Path} returned null.");
+            IServiceScope? scope = null;
+            var actor = (_factory is ActorFactory<TMsg> scoped ? scoped(System, out scope) : ((Func<Actor<TMsg>>)_factory)())
+                ?? throw new InvalidOperationException($"The factory of actor {Path} returned null.");
             actor.Attach(_context);
             _actor = actor;
             _scope = scope;
@@ -555,4 +555,24 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         outcome == AppendOutcome.Full ? DeadLetterReason.MailboxFull
         : System.IsShuttingDown ? DeadLetterReason.SystemShutdown
         : DeadLetterReason.ActorStopped;
+
+    /// <summary>What a suspended turn waits for, and how it resumes; one per cell, reused.</summary>
+    private sealed class Suspension
+    {
+        public Suspension(ActorCell<TMsg> cell) => Resume = () => cell.Resume(this);
+
+        /// <summary>The cached continuation: allocated once per cell, not once per suspension.</summary>
+        public Action Resume { get; }
+
+        public ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter Awaiter;
+
+        /// <summary>Whether the pending task is a message handler (its failure goes to supervision) or a lifecycle step.</summary>
+        public bool AwaitingHandler;
+
+        /// <summary>When the pending handler started, for the duration metric (0 when not measured).</summary>
+        public long HandlerStarted;
+
+        /// <summary>The pending handler's exception, handled at the start of the resumed turn.</summary>
+        public Exception? Failure;
+    }
 }

@@ -7,17 +7,14 @@ public sealed partial class ActorSystem
         where TActor : Actor<TMsg>
     {
         ActorActivator<TActor>.Validate();
-        var services = _options.Services;
-        return Spawn(parent, name, options, (out Microsoft.Extensions.DependencyInjection.IServiceScope? scope) =>
-            (Actor<TMsg>)ActorActivator<TActor>.Create(services, out scope));
+
+        // A static lambda: cached once per actor type, so spawning by type allocates no delegate.
+        return Spawn<TMsg>(parent, name, options, (ActorFactory<TMsg>)(static (ActorSystem system, out Microsoft.Extensions.DependencyInjection.IServiceScope? scope) =>
+            (Actor<TMsg>)ActorActivator<TActor>.Create(system.Services, out scope)));
     }
 
     internal ActorRef<TMsg> SpawnByFactory<TMsg>(ActorCell? parent, Func<Actor<TMsg>> factory, string? name, SpawnOptions? options) =>
-        Spawn(parent, name, options, (out Microsoft.Extensions.DependencyInjection.IServiceScope? scope) =>
-        {
-            scope = null;
-            return factory();
-        });
+        Spawn<TMsg>(parent, name, options, factory);
 
     internal void OnActorStopped(ActorCell cell)
     {
@@ -34,7 +31,7 @@ public sealed partial class ActorSystem
         }
     }
 
-    private ActorRef<TMsg> Spawn<TMsg>(ActorCell? parent, string? name, SpawnOptions? options, ActorFactory<TMsg> factory)
+    private ActorRef<TMsg> Spawn<TMsg>(ActorCell? parent, string? name, SpawnOptions? options, Delegate factory)
     {
         if (IsShuttingDown)
         {

@@ -70,6 +70,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
 
     internal ActorMetrics Metrics { get; }
 
+    internal IServiceProvider? Services => _options.Services;
+
     /// <summary>Creates and starts an actor system.</summary>
     /// <param name="options">The settings; <see langword="null"/> for the defaults. Copied, then validated.</param>
     /// <returns>The running system.</returns>

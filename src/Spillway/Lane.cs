@@ -14,7 +14,7 @@ namespace Spillway;
 /// </remarks>
 internal sealed class Lane<T>
 {
-    private const int MinimumGrowth = 16;
+    private const int MinimumGrowth = 4;
 
     /// <summary>The queued messages, in send order, at indices [0, <see cref="_count"/>). Written under the lock.</summary>
     private T[] _items = [];

@@ -8,7 +8,7 @@ namespace Spillway;
 /// </summary>
 /// <remarks>
 /// Thread-safety: any number of sender threads, exactly one reader. No operation takes a lock other than the lock of
-/// one lane (and, on the bounded-and-full slow path only, <see cref="_writerWaitersLock"/>).
+/// one lane (and, on the bounded-and-full slow path only, <see cref="WriterWaitersLock"/>).
 /// </remarks>
 internal sealed class LaneSet<T>
 {
@@ -23,13 +23,10 @@ internal sealed class LaneSet<T>
 
     private readonly ILaneListener _listener;
 
-    /// <summary>Guards <see cref="_writerWaiters"/>; taken only when a bounded channel is full.</summary>
-    private readonly object _writerWaitersLock = new();
-
-    /// <summary>Writers waiting for room; guarded by <see cref="_writerWaitersLock"/>.</summary>
+    /// <summary>Writers waiting for room; guarded by <see cref="WriterWaitersLock"/>.</summary>
     private List<TaskCompletionSource<bool>>? _writerWaiters;
 
-    /// <summary>How many writers wait for room; changed under <see cref="_writerWaitersLock"/>, read by the reader without it.</summary>
+    /// <summary>How many writers wait for room; changed under <see cref="WriterWaitersLock"/>, read by the reader without it.</summary>
     private int _writerWaiterCount;
 
     /// <summary>How many handles have taken a lane so far; the next handle's lane is this modulo the lane count.</summary>
@@ -53,6 +50,12 @@ internal sealed class LaneSet<T>
 
     /// <summary>The error the writers completed with, if any; the first one wins.</summary>
     private Exception? _completionError;
+
+    /// <summary>
+    /// Guards <see cref="_writerWaiters"/>; taken only when a bounded channel is full. The private lane array doubles as
+    /// the lock object so an idle mailbox carries no extra object for it.
+    /// </summary>
+    private object WriterWaitersLock => _lanes;
 
     public LaneSet(int laneCount, int? capacity, ILaneListener listener)
     {
@@ -201,7 +204,7 @@ internal sealed class LaneSet<T>
             }
 
             var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_writerWaitersLock)
+            lock (WriterWaitersLock)
             {
                 (_writerWaiters ??= []).Add(waiter);
 
@@ -224,7 +227,7 @@ internal sealed class LaneSet<T>
     public void WakeWriters()
     {
         List<TaskCompletionSource<bool>>? waiters;
-        lock (_writerWaitersLock)
+        lock (WriterWaitersLock)
         {
             waiters = _writerWaiters;
             _writerWaiters = null;
