@@ -478,6 +478,11 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         var dropped = new List<TMsg>();
         _reader.DrainBufferedTo(dropped);
         Set.Close(dropped);
+        if (dropped.Count != 0)
+        {
+            Metrics.RecordDropped(dropped.Count, TypeTag);
+        }
+
         foreach (var message in dropped)
         {
             System.PublishDeadLetter(message, Path, System.IsShuttingDown ? DeadLetterReason.SystemShutdown : DeadLetterReason.ActorStopped, TypeTag);

@@ -101,6 +101,9 @@ internal sealed class ActorMetrics : IDisposable
         }
     }
 
+    /// <summary>Messages that left a mailbox without being processed (dead letters at stop): no longer queued.</summary>
+    public void RecordDropped(int count, in KeyValuePair<string, object?> typeTag) => AddGuarded(_queued, -count, typeTag);
+
     public void RecordLaneDepth(int depth, in KeyValuePair<string, object?> typeTag)
     {
         if (!_laneDepth.Enabled)

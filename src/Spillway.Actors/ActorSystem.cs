@@ -208,7 +208,12 @@ public sealed partial class ActorSystem : IAsyncDisposable
         }
 
         _deadLetterLog.Flush(DeadLetterCount);
-        await Scheduler.StopAsync(drained ? CancellationToken.None : cancellationToken).ConfigureAwait(false);
+
+        // After a drained shutdown the workers exit at once; after a cut-short one, give them a moment (a fresh token:
+        // the caller's has already fired) and stop waiting only if a handler really blocks one. Wall-clock on purpose:
+        // a test clock that never advances must not turn this safety net into a hang.
+        using var grace = drained ? null : new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        await Scheduler.StopAsync(grace?.Token ?? CancellationToken.None).ConfigureAwait(false);
         Metrics.Dispose();
     }
 }

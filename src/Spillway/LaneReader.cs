@@ -89,8 +89,9 @@ internal sealed class LaneReader<T>
 
         // Take nothing once the reader has closed the channel. Close empties the lanes one by one, so a lane taken
         // while it runs could deliver a sender's later message after its earlier ones were dropped with the reader's
-        // batch: each sender must lose a suffix of its messages, never a gap.
-        if (_set.IsClosed)
+        // batch: each sender must lose a suffix of its messages, never a gap. A sealed set (a mailbox draining for
+        // shutdown) is not closed for reading: its lanes must still be taken, or the drain would never empty them.
+        if (_set.IsClosedForReading)
         {
             return false;
         }

@@ -79,6 +79,13 @@ internal sealed class LaneSet<T>
     // Volatile: a sender that checks this inside a lane lock must see a close published by a reader on another core.
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>
+    /// Gets whether the reader has closed the set, dropping what was queued. Unlike <see cref="IsClosed"/> this is
+    /// <see langword="false"/> while the set is only sealed: a sealed set refuses sends but its lanes stay readable.
+    /// </summary>
+    // Volatile: the reader reads it on its own thread, but a seal or close may come from another.
+    public bool IsClosedForReading => Volatile.Read(ref _closed) == ClosedState;
+
     /// <summary>Gets whether every counted sender handle has been released.</summary>
     // Volatile (acquire): pairs with the Interlocked.Decrement in ReleaseSender. A reader that sees zero also sees every
     // message the last senders queued before releasing, which is what lets it look again before reporting completion.

@@ -1,0 +1,22 @@
+using BenchmarkDotNet.Running;
+
+namespace Spillway.Actors.Benchmarks;
+
+/// <summary>
+/// Entry point. <c>dotnet run -c Release -- --filter '*'</c> picks benchmarks (any BenchmarkDotNet switch works);
+/// <c>dotnet run -c Release -- idle-memory</c> measures the bytes each idle actor holds in each runtime.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is ["idle-memory", ..])
+        {
+            await IdleActorMemory.RunAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+            return 0;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}

@@ -1,0 +1,142 @@
+using BenchmarkDotNet.Attributes;
+using AkkaActor = Akka.Actor;
+using Proto;
+using ProtoActor = Proto;
+
+namespace Spillway.Actors.Benchmarks;
+
+/// <summary>
+/// P sender threads tell one actor <see cref="TotalMessages"/> messages in all; the round ends when the actor has
+/// received every one. Same senders, same counting actor, in each runtime; Akka.NET is the baseline. Spillway sends a
+/// struct (<see cref="int"/>); Akka.NET and Proto.Actor send one shared object, so none allocates a message.
+/// </summary>
+[Config(typeof(ActorBenchmarkConfig))]
+public class TellBenchmarks
+{
+    public const int TotalMessages = 2_000_000;
+
+    private readonly Countdown _countdown = new();
+    private ActorSystem _spillway = null!;
+    private ActorRef<int>[] _spillwayRefs = null!;
+    private AkkaActor.ActorSystem _akka = null!;
+    private AkkaActor.IActorRef _akkaActor = null!;
+    private ProtoActor.ActorSystem _proto = null!;
+    private ProtoActor.PID _protoActor = null!;
+
+    [Params(1, 2, 4)]
+    public int Senders { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _spillway = ActorSystem.Create();
+        var countdown = _countdown;
+        var spillwayActor = _spillway.Spawn(() => new SpillwayCounter(countdown));
+        _spillwayRefs = Enumerable.Range(0, Senders).Select(_ => spillwayActor.Clone()).ToArray();
+
+        _akka = AkkaActor.ActorSystem.Create("bench");
+        _akkaActor = _akka.ActorOf(AkkaActor.Props.Create(() => new AkkaCounter(countdown)));
+
+        _proto = new ProtoActor.ActorSystem();
+        _protoActor = _proto.Root.Spawn(ProtoActor.Props.FromProducer(() => new ProtoCounter(countdown)));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _spillway.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _akka.Terminate().GetAwaiter().GetResult();
+        _proto.ShutdownAsync().GetAwaiter().GetResult();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = TotalMessages)]
+    public Task AkkaNet() => Run(_ =>
+    {
+        var actor = _akkaActor;
+        var ping = Ping.Instance;
+        return () =>
+        {
+            for (var i = 0; i < TotalMessages / Senders; i++)
+            {
+                actor.Tell(ping, AkkaActor.ActorRefs.NoSender);
+            }
+        };
+    });
+
+    [Benchmark(OperationsPerInvoke = TotalMessages)]
+    public Task ProtoActorNet() => Run(_ =>
+    {
+        var root = _proto.Root;
+        var pid = _protoActor;
+        var ping = Ping.Instance;
+        return () =>
+        {
+            for (var i = 0; i < TotalMessages / Senders; i++)
+            {
+                root.Send(pid, ping);
+            }
+        };
+    });
+
+    [Benchmark(OperationsPerInvoke = TotalMessages)]
+    public Task Spillway() => Run(sender =>
+    {
+        var actor = _spillwayRefs[sender];
+        return () =>
+        {
+            for (var i = 0; i < TotalMessages / Senders; i++)
+            {
+                actor.Tell(i);
+            }
+        };
+    });
+
+    private Task Run(Func<int, Action> createSender)
+    {
+        _countdown.Reset(TotalMessages / Senders * Senders);
+        var threads = new Thread[Senders];
+        for (var s = 0; s < Senders; s++)
+        {
+            threads[s] = new Thread(createSender(s).Invoke) { IsBackground = true };
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        return _countdown.Done;
+    }
+
+    private sealed class SpillwayCounter(Countdown countdown) : Actor<int>
+    {
+        protected override ValueTask ReceiveAsync(int message)
+        {
+            countdown.Signal();
+            return default;
+        }
+    }
+
+    private sealed class AkkaCounter(Countdown countdown) : AkkaActor.UntypedActor
+    {
+        protected override void OnReceive(object message) => countdown.Signal();
+    }
+
+    private sealed class ProtoCounter(Countdown countdown) : ProtoActor.IActor
+    {
+        public Task ReceiveAsync(ProtoActor.IContext context)
+        {
+            if (context.Message is Ping)
+            {
+                countdown.Signal();
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}
