@@ -37,6 +37,12 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     private const int PhaseStopping = 2;
     private const int PhaseStopped = 3;
 
+    /// <summary>How many times a turn that ran dry looks at the lanes again before ending (see <see cref="AwaitMoreBriefly"/>).</summary>
+    private const int IdleSpinChecks = 8;
+
+    /// <summary>The pause between those looks, in <see cref="Thread.SpinWait(int)"/> iterations (a fraction of a microsecond).</summary>
+    private const int IdleSpinIterations = 32;
+
     private readonly LaneReader<TMsg> _reader;
     /// <summary>A <see cref="Func{TResult}"/> given to a spawn, or an <see cref="ActorFactory{TMsg}"/> for spawns by type; stored as given so a spawn allocates no wrapper.</summary>
     private readonly Delegate _factory;
@@ -223,7 +229,12 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         {
             if (!_reader.TryRead(out var message))
             {
-                break;
+                if (!AwaitMoreBriefly())
+                {
+                    break;
+                }
+
+                continue;
             }
 
             processed++;
@@ -274,6 +285,31 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
         EndTurn(processed);
         return processed;
+    }
+
+    /// <summary>
+    /// Before giving up a turn for lack of messages, and only when no other mailbox waits for a worker, looks at the
+    /// lanes a few times over a microsecond or two. A sender in the middle of a burst usually lands its next message in
+    /// that window, which saves the mailbox a round trip through idle, a reschedule and a worker wake-up.
+    /// </summary>
+    /// <returns><see langword="true"/> when a lane now holds messages.</returns>
+    private bool AwaitMoreBriefly()
+    {
+        if (!_scheduler.IsQuiet || Volatile.Read(ref _stopRequest) != NoStop)
+        {
+            return false;
+        }
+
+        for (var check = 0; check < IdleSpinChecks; check++)
+        {
+            Thread.SpinWait(IdleSpinIterations);
+            if (Set.AnyLaneHasItems())
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void EndTurn(int processed)
@@ -397,13 +433,18 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             }
 
             Metrics.RecordRestart(TypeTag);
-            await RunHookAsync(_actor!.InvokeRestartingAsync(error), "OnRestartingAsync").ConfigureAwait(false);
+
+            // ConfigureAwait(true) on the awaits that precede user code (the factory, the constructor, OnStartedAsync):
+            // the backoff completes on a timer thread and a hook or a scope may complete elsewhere; capturing the
+            // actor scheduler's SynchronizationContext (installed on every worker) brings the rest of the restart back
+            // to the actor pool instead of running the new instance's code on the .NET thread pool.
+            await RunHookAsync(_actor!.InvokeRestartingAsync(error), "OnRestartingAsync").ConfigureAwait(true);
             CancelTimers();
-            await DisposeScopeAsync().ConfigureAwait(false);
+            await DisposeScopeAsync().ConfigureAwait(true);
             var backoff = Strategy.BackoffFor(restarts);
             if (backoff > TimeSpan.Zero)
             {
-                await Task.Delay(backoff, System.TimeProvider).ConfigureAwait(false);
+                await Task.Delay(backoff, System.TimeProvider).ConfigureAwait(true);
             }
 
             try
@@ -499,7 +540,9 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
                 stops[i] = children[i].Completion;
             }
 
-            await Task.WhenAll(stops).ConfigureAwait(false);
+            // ConfigureAwait(true): the children's stop signals complete on the .NET thread pool; coming back through
+            // the actor scheduler's SynchronizationContext runs this actor's OnStoppedAsync on the actor pool.
+            await Task.WhenAll(stops).ConfigureAwait(true);
         }
 
         CancelTimers();
@@ -546,13 +589,23 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     {
         var scope = _scope;
         _scope = null;
-        if (scope is IAsyncDisposable asyncScope)
+
+        // A scoped service whose Dispose throws is the user's failure, like a hook's: log it and go on. Letting it
+        // escape would abandon the stop (or restart) half way, so the actor never stopped and shutdown never ended.
+        try
         {
-            await asyncScope.DisposeAsync().ConfigureAwait(false);
+            if (scope is IAsyncDisposable asyncScope)
+            {
+                await asyncScope.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                scope?.Dispose();
+            }
         }
-        else
+        catch (Exception error)
         {
-            scope?.Dispose();
+            Log.HookFailed(System.Logger, error, Path, "the disposal of its DI scope");
         }
     }
 

@@ -18,6 +18,12 @@ internal abstract class ActorScheduler
     /// <summary>Gets how many work items wait for a worker right now.</summary>
     public abstract int ReadyCount { get; }
 
+    /// <summary>
+    /// Gets whether no work item waits for a worker right now, so a turn may linger a moment for more messages without
+    /// delaying anyone. Schedulers that cannot tell cheaply say <see langword="false"/>.
+    /// </summary>
+    public virtual bool IsQuiet => false;
+
     /// <summary>Queues a work item to run once on a worker.</summary>
     public abstract void Schedule(IThreadPoolWorkItem item);
 

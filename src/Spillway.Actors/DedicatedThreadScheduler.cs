@@ -67,6 +67,8 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
 
     public override int ReadyCount => _ready.Count;
 
+    public override bool IsQuiet => _ready.IsEmpty;
+
     /// <summary>Gets the worker threads, for tests that check none is left running.</summary>
     internal IReadOnlyList<Thread> Threads => _threads;
 

@@ -54,7 +54,7 @@ internal sealed class LaneHandle<T>
 
         bool accepted;
         var wasEmpty = false;
-        lock (_lane)
+        using (_lane.Lock())
         {
             accepted = !_released && !set.IsClosed;
             if (accepted)
@@ -82,7 +82,7 @@ internal sealed class LaneHandle<T>
 
         bool accepted;
         var wasEmpty = false;
-        lock (_lane)
+        using (_lane.Lock())
         {
             accepted = !_released && !set.IsClosed;
             if (accepted)
@@ -120,7 +120,7 @@ internal sealed class LaneHandle<T>
     /// <summary>Gets whether a send through this handle could succeed right now.</summary>
     public bool IsOpen()
     {
-        lock (_lane)
+        using (_lane.Lock())
         {
             return !_released && !_set.IsClosed;
         }
@@ -129,7 +129,7 @@ internal sealed class LaneHandle<T>
     /// <summary>Releases the handle; idempotent. Returns <see langword="true"/> for the call that released it.</summary>
     public bool Release(Exception? error)
     {
-        lock (_lane)
+        using (_lane.Lock())
         {
             if (_released)
             {

@@ -115,7 +115,7 @@ internal sealed class LaneReader<T>
             }
 
             int taken;
-            lock (lane)
+            using (lane.Lock())
             {
                 taken = lane.SwapOut_NeedsLock(ref _batch);
             }

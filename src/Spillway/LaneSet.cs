@@ -282,7 +282,7 @@ internal sealed class LaneSet<T>
                 continue;
             }
 
-            lock (lane)
+            using (lane.Lock())
             {
                 if (lane.HasItems)
                 {
@@ -343,7 +343,7 @@ internal sealed class LaneSet<T>
             // Taking each lane lock after setting _closed splits senders in two: those that got the lock first queued
             // a message that is dropped here; those that get it after see _closed and fail. None is left behind.
             int count;
-            lock (lane)
+            using (lane.Lock())
             {
                 if (dropped is null)
                 {
