@@ -1,0 +1,193 @@
+using Microsoft.Extensions.Time.Testing;
+using Spillway.Actors.Tests.TestKit;
+
+namespace Spillway.Actors.Tests;
+
+/// <summary>
+/// Request and reply: the reply arrives, a missing reply times out (on the system's <see cref="TimeProvider"/>), the
+/// token cancels, <see cref="Reply{T}.Fail"/> reaches the asker, and an undeliverable request fails at once.
+/// </summary>
+public sealed class AskTests
+{
+    /// <summary>What the answering actor does with a request.</summary>
+    private enum Answer
+    {
+        Echo,
+        Ignore,
+        Fail,
+        Keep,
+        SendKept,
+    }
+
+    private sealed record Request(Answer Answer, int Value, Reply<int>? Reply);
+
+    [Test]
+    public async Task Ask_ActorSendsReply_ReturnsIt()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+
+        var reply = await actor.Ask<int>(r => new Request(Answer.Echo, 41, r), Wait.Timeout);
+
+        Assert.That(reply, Is.EqualTo(42));
+    }
+
+    [Test]
+    public async Task Ask_InfiniteTimeout_ReturnsReply()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+
+        var reply = await actor.Ask<int>(r => new Request(Answer.Echo, 1, r), Timeout.InfiniteTimeSpan).OrTimeout();
+
+        Assert.That(reply, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Ask_NoReplyWithinTimeout_ThrowsTimeoutException()
+    {
+        var time = new FakeTimeProvider();
+        await using var system = ActorSystem.Create(new ActorSystemOptions { TimeProvider = time });
+        var actor = SpawnAnswerer(system);
+
+        var ask = actor.Ask<int>(r => new Request(Answer.Ignore, 0, r), TimeSpan.FromSeconds(5));
+        await actor.Ask<int>(r => new Request(Answer.Echo, 0, r), Timeout.InfiniteTimeSpan).OrTimeout();
+        time.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromTicks(1));
+        Assert.That(ask.IsCompleted, Is.False, "the ask timed out early");
+
+        time.Advance(TimeSpan.FromTicks(1));
+
+        Assert.That(async () => await ask.OrTimeout(), Throws.TypeOf<TimeoutException>());
+    }
+
+    [Test]
+    public async Task Ask_ReplySentAfterTimeout_IsIgnoredByTheReplier()
+    {
+        var time = new FakeTimeProvider();
+        await using var system = ActorSystem.Create(new ActorSystemOptions { TimeProvider = time });
+        var actor = SpawnAnswerer(system);
+
+        var late = actor.Ask<int>(r => new Request(Answer.Keep, 0, r), TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(async () => await late.OrTimeout(), Throws.TypeOf<TimeoutException>());
+
+        // The actor now answers the timed-out request, then a fresh one: the late Send must not throw in the actor.
+        var fresh = await actor.Ask<int>(r => new Request(Answer.SendKept, 7, r), Timeout.InfiniteTimeSpan).OrTimeout();
+
+        Assert.That(fresh, Is.EqualTo(8));
+        Assert.That(late.IsFaulted, Is.True);
+    }
+
+    [Test]
+    public async Task Ask_TokenCancelledWhileWaiting_ThrowsOperationCanceledException()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+        using var cancellation = new CancellationTokenSource();
+
+        var ask = actor.Ask<int>(r => new Request(Answer.Ignore, 0, r), Timeout.InfiniteTimeSpan, cancellation.Token);
+        await actor.Ask<int>(r => new Request(Answer.Echo, 0, r), Wait.Timeout);
+        Assert.That(ask.IsCompleted, Is.False);
+        await cancellation.CancelAsync();
+
+        Assert.That(async () => await ask.OrTimeout(), Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
+    public async Task Ask_TokenAlreadyCancelled_ReturnsCanceledTaskWithoutSending()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+        var built = false;
+
+        var ask = actor.Ask<int>(
+            r =>
+            {
+                built = true;
+                return new Request(Answer.Echo, 0, r);
+            },
+            Wait.Timeout,
+            new CancellationToken(canceled: true));
+
+        Assert.That(ask.IsCanceled, Is.True);
+        Assert.That(built, Is.False);
+    }
+
+    [Test]
+    public async Task Ask_ReplyFails_ThrowsThatException()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+
+        var error = Assert.ThrowsAsync<InvalidDataException>(
+            async () => await actor.Ask<int>(r => new Request(Answer.Fail, 3, r), Wait.Timeout));
+
+        Assert.That(error!.Message, Is.EqualTo("refused 3"));
+        var after = await actor.Ask<int>(r => new Request(Answer.Echo, 3, r), Wait.Timeout);
+        Assert.That(after, Is.EqualTo(4), "Reply.Fail is an answer, not a failure of the actor");
+    }
+
+    [Test]
+    public async Task Ask_StoppedActor_FailsAtOnceAsDeadLetter()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+        await system.StopAsync(actor).OrTimeout();
+
+        var ask = actor.Ask<int>(r => new Request(Answer.Echo, 0, r), Timeout.InfiniteTimeSpan);
+
+        Assert.That(ask.IsFaulted, Is.True, "an ask to a stopped actor must not wait");
+        Assert.That(async () => await ask, Throws.InvalidOperationException);
+        Assert.That(system.DeadLetterCount, Is.EqualTo(1));
+    }
+
+    [TestCase(0)]
+    [TestCase(-5)]
+    public async Task Ask_TimeoutNotPositive_ThrowsArgumentOutOfRange(int seconds)
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+
+        Assert.That(
+            () => actor.Ask<int>(r => new Request(Answer.Echo, 0, r), TimeSpan.FromSeconds(seconds)),
+            Throws.TypeOf<ArgumentOutOfRangeException>().With.Property(nameof(ArgumentException.ParamName)).EqualTo("timeout"));
+    }
+
+    [Test]
+    public async Task Ask_ManyConcurrentAsks_EachGetsItsOwnReply()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+
+        var asks = Enumerable.Range(0, 10_000)
+            .Select(i => Task.Run(() => actor.Ask<int>(r => new Request(Answer.Echo, i, r), Wait.Timeout)))
+            .ToArray();
+        var replies = await Task.WhenAll(asks).OrTimeout();
+
+        Assert.That(replies, Is.EqualTo(Enumerable.Range(1, 10_000)));
+    }
+
+    private static ActorRef<Request> SpawnAnswerer(ActorSystem system)
+    {
+        Reply<int>? kept = null;
+        return system.Spawn(() => DelegateActor<Request>.Of(request =>
+        {
+            switch (request.Answer)
+            {
+                case Answer.Echo:
+                    request.Reply?.Send(request.Value + 1);
+                    break;
+                case Answer.Fail:
+                    request.Reply?.Fail(new InvalidDataException($"refused {request.Value}"));
+                    break;
+                case Answer.Keep:
+                    kept = request.Reply;
+                    break;
+                case Answer.SendKept:
+                    kept?.Send(-1);
+                    request.Reply?.Send(request.Value + 1);
+                    break;
+            }
+        }));
+    }
+}
