@@ -181,9 +181,16 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         }
         catch (Exception error)
         {
-            // RunTurn catches user failures itself; reaching here is a runtime bug. Keep the worker alive and the actor
-            // stopped rather than wedged.
+            // RunTurn catches user failures itself; reaching here is a runtime bug. Keep the worker alive, and rather
+            // than leave the actor wedged (scheduled forever, so never stopped and shutdown never done), ask for an
+            // immediate stop and queue the turn that performs it. The mailbox is still scheduled (this turn never went
+            // idle), so queuing it here keeps the one-turn-at-a-time rule.
             Log.WorkItemFailed(System.Logger, error);
+            if (_phase < PhaseStopping)
+            {
+                Interlocked.Exchange(ref _stopRequest, ImmediateStop);
+                _scheduler.Schedule(this);
+            }
         }
     }
 

@@ -72,7 +72,11 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// <exception cref="TimeoutException">No reply came within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled first.</exception>
     /// <exception cref="InvalidOperationException">The request became a dead letter (the actor is stopped, or its mailbox is full).</exception>
-    /// <remarks>The task throws the exception the actor passed to <see cref="Reply{T}.Fail"/>, if it did.</remarks>
+    /// <remarks>
+    /// The task throws the exception the actor passed to <see cref="Reply{T}.Fail"/>, if it did. A request the mailbox
+    /// accepted but the actor never handled (it stopped first, and the request became a dead letter) ends with
+    /// <see cref="TimeoutException"/> at the timeout, so prefer a finite timeout.
+    /// </remarks>
     public Task<TReply> Ask<TReply>(Func<Reply<TReply>, TMsg> createMessage, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(createMessage);

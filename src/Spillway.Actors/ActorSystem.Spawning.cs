@@ -50,6 +50,16 @@ public sealed partial class ActorSystem
             throw new ArgumentException($"An actor named '{actorName}' already exists under {parent?.Path ?? RootPath}.", nameof(name));
         }
 
+        // Full fence, then look at the shutdown flag again: pairs with the Interlocked.Exchange in ShutdownAsync, which
+        // sets the flag before taking its snapshot of top-level actors. Either the snapshot contains this actor (and
+        // shutdown stops it) or this spawn sees the flag and backs out; never an actor that escapes the shutdown.
+        Interlocked.MemoryBarrier();
+        if (parent is null && IsShuttingDown)
+        {
+            _topLevel.TryRemove(new KeyValuePair<string, ActorCell>(actorName, cell));
+            throw new InvalidOperationException($"Actor system {Name} is shutting down; it cannot spawn actors.");
+        }
+
         try
         {
             cell.CreateFirstInstance();
