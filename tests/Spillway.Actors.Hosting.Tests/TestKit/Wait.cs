@@ -1,0 +1,18 @@
+namespace Spillway.Actors.Hosting.Tests.TestKit;
+
+/// <summary>How tests wait: on a signal, with a generous timeout that only a hang reaches.</summary>
+internal static class Wait
+{
+    /// <summary>The longest a test waits for a signal before it fails.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>A signal whose waiters never run inline on the thread that sets it.</summary>
+    public static TaskCompletionSource Signal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A signal carrying a value, whose waiters never run inline on the thread that sets it.</summary>
+    public static TaskCompletionSource<T> Signal<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static Task OrTimeout(this Task task) => task.WaitAsync(Timeout);
+
+    public static Task<T> OrTimeout<T>(this Task<T> task) => task.WaitAsync(Timeout);
+}
