@@ -198,6 +198,56 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
     protected override void SealMailbox() => Set.Seal();
 
+    protected override void ForceCloseMailbox()
+    {
+        if (IsStopped)
+        {
+            return;
+        }
+
+        // A turn suspended on a handler that never completes can be claimed (CAS, against its resumption): then the
+        // reader's batch is ours too and the actor is declared stopped here. Otherwise (a turn running, or blocked in
+        // a synchronous handler) only the lanes are safe to empty from this thread; the turn reports its batch itself
+        // if the handler ever returns. Close runs its drop pass once, so nothing is reported twice.
+        var claimed = Volatile.Read(ref _suspension) is { } suspension
+            && Interlocked.CompareExchange(ref suspension.State, Suspension.Abandoned, Suspension.Waiting) == Suspension.Waiting;
+        var dropped = new List<TMsg>();
+        if (claimed)
+        {
+            _reader.DrainBufferedTo(dropped);
+        }
+
+        Set.Close(dropped);
+        if (dropped.Count != 0)
+        {
+            Metrics.RecordDropped(dropped.Count, TypeTag);
+            foreach (var message in dropped)
+            {
+                System.PublishDeadLetter(message, Path, DeadLetterReason.SystemShutdown, TypeTag);
+            }
+        }
+
+        if (claimed)
+        {
+            _phase = PhaseStopped;
+            System.OnActorStopped(this);
+            NotifyWatchers();
+            SignalStopped();
+        }
+    }
+
+    private void ObserveAbandoned(ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter awaiter)
+    {
+        try
+        {
+            awaiter.GetResult();
+        }
+        catch (Exception error)
+        {
+            Log.HookFailed(System.Logger, error, Path, "a handler that completed after the shutdown gave up on it");
+        }
+    }
+
     /// <summary>Runs one turn; returns how many messages it took out of the mailbox.</summary>
     private int RunTurn()
     {
@@ -375,12 +425,23 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         suspension.HandlerStarted = started;
         suspension.Awaiter = operation.ConfigureAwait(false).GetAwaiter();
 
+        // Volatile (release): publishes the fields above before a forced shutdown can claim this suspension.
+        Volatile.Write(ref suspension.State, Suspension.Waiting);
+
         // After this call another worker may already be running the resumed turn: touch no field afterwards.
         suspension.Awaiter.UnsafeOnCompleted(suspension.Resume);
     }
 
     private void Resume(Suspension suspension)
     {
+        // CAS: the resumption and a forced shutdown race to own the suspended turn; a shutdown that won has already
+        // reported this actor's messages as dead letters and stopped it, so the late completion is only observed.
+        if (Interlocked.CompareExchange(ref suspension.State, Suspension.Resumed, Suspension.Waiting) != Suspension.Waiting)
+        {
+            ObserveAbandoned(suspension.Awaiter);
+            return;
+        }
+
         var awaiter = suspension.Awaiter;
         suspension.Awaiter = default;
         try
@@ -639,5 +700,15 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
         /// <summary>The pending handler's exception, handled at the start of the resumed turn.</summary>
         public Exception? Failure;
+
+        public const int Resumed = 0;
+        public const int Waiting = 1;
+        public const int Abandoned = 2;
+
+        /// <summary>
+        /// <see cref="Waiting"/> while the turn is suspended; then <see cref="Resumed"/> or, if a shutdown that ran out of
+        /// time claimed it first, <see cref="Abandoned"/>. Claimed by compare-and-swap.
+        /// </summary>
+        public int State;
     }
 }

@@ -14,6 +14,9 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     private TaskCompletionSource? _stopped;
     private string? _path;
 
+    /// <summary>1 once the system has counted this actor as stopped; see <see cref="TryMarkStopped"/>.</summary>
+    private int _stopCounted;
+
     protected ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy)
     {
         System = system;
@@ -54,6 +57,19 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         foreach (var child in SnapshotChildren())
         {
             child.SealTree();
+        }
+    }
+
+    /// <summary>
+    /// Closes the mailboxes of this actor and its descendants that have not stopped, from outside their turns, turning
+    /// what is queued in their lanes into dead letters (a shutdown ran out of time).
+    /// </summary>
+    public void ForceCloseTree()
+    {
+        ForceCloseMailbox();
+        foreach (var child in SnapshotChildren())
+        {
+            child.ForceCloseTree();
         }
     }
 
@@ -207,9 +223,19 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         }
     }
 
+    /// <summary>
+    /// Claims the one-time "this actor has stopped" bookkeeping. A shutdown that gives up on a suspended actor and the
+    /// actor's own stop, should it finish later, may both get here; only the first counts.
+    /// </summary>
+    public bool TryMarkStopped() =>
+        // CAS: exactly one of the two racing stop paths updates the actor count, the registry and the metrics.
+        Interlocked.CompareExchange(ref _stopCounted, 1, 0) == 0;
+
     protected void SignalStopped() => EnsureStoppedSignal().TrySetResult();
 
     protected abstract void SealMailbox();
+
+    protected abstract void ForceCloseMailbox();
 
     private TaskCompletionSource EnsureStoppedSignal()
     {

@@ -18,6 +18,11 @@ public sealed partial class ActorSystem
 
     internal void OnActorStopped(ActorCell cell)
     {
+        if (!cell.TryMarkStopped())
+        {
+            return;
+        }
+
         // Interlocked: actors stop on many workers at once.
         Interlocked.Decrement(ref _actorCount);
         Metrics.RecordActorStopped(cell.TypeTag);

@@ -202,8 +202,18 @@ public sealed partial class ActorSystem : IAsyncDisposable
                 root.RequestStop(graceful: false);
             }
 
-            // Immediate stops turn what is left into dead letters; give them a moment, not forever: a handler may block.
-            await Task.WhenAny(Task.WhenAll(stops), Task.Delay(TimeSpan.FromSeconds(1), TimeProvider, CancellationToken.None)).ConfigureAwait(false);
+            // Immediate stops turn what is left into dead letters; give them a moment, not forever: a handler may block
+            // or be suspended. Wall-clock on purpose: a test clock that never advances must not turn this into a hang.
+            await Task.WhenAny(Task.WhenAll(stops), Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
+
+            // Actors still not stopped have a handler that does not return. Close their mailboxes from here, so what
+            // waits behind that handler is reported as dead letters now, not never (the actor reports the rest of its
+            // current batch itself, if the handler ever returns).
+            foreach (var root in _topLevel.Values)
+            {
+                root.ForceCloseTree();
+            }
+
             Log.ShutdownIncomplete(Logger, Name, DeadLetterCount - before);
         }
 
