@@ -374,8 +374,9 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         var stop = Volatile.Read(ref _stopRequest);
         if (processed == _turnSize || stop == ImmediateStop)
         {
-            // The turn used its budget (or a stop is due): yield the worker and queue again, staying scheduled.
-            _scheduler.Schedule(this);
+            // The turn used its budget (or a stop is due): yield the worker and queue again behind everyone else,
+            // staying scheduled.
+            _scheduler.Yield(this);
             return;
         }
 

@@ -27,6 +27,12 @@ internal abstract class ActorScheduler
     /// <summary>Queues a work item to run once on a worker.</summary>
     public abstract void Schedule(IThreadPoolWorkItem item);
 
+    /// <summary>
+    /// Queues a work item that just used up its turn, behind everything already waiting, so that one busy mailbox
+    /// cannot starve the others. By default the same as <see cref="Schedule"/>.
+    /// </summary>
+    public virtual void Yield(IThreadPoolWorkItem item) => Schedule(item);
+
     /// <summary>Starts the workers.</summary>
     public abstract void Start();
 
