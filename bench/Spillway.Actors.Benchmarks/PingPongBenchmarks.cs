@@ -19,6 +19,8 @@ public class PingPongBenchmarks
     private readonly Countdown _countdown = new();
     private ActorSystem _spillway = null!;
     private ActorRef<int>[] _spillwayStarters = null!;
+    private ActorSystem _spillwayOnThreadPool = null!;
+    private ActorRef<int>[] _threadPoolStarters = null!;
     private AkkaActor.ActorSystem _akka = null!;
     private (IActorRef A, IActorRef B)[] _akkaPairs = null!;
     private ProtoActor.ActorSystem _proto = null!;
@@ -42,6 +44,17 @@ public class PingPongBenchmarks
             var b = _spillway.Spawn(() => new SpillwayPlayer(new PartnerBox<ActorRef<int>> { Partner = a }, countdown));
             partnerOfA.Partner = b;
             _spillwayStarters[p] = a;
+        }
+
+        _spillwayOnThreadPool = ActorSystem.Create(new ActorSystemOptions { Scheduler = SchedulerKind.ThreadPool });
+        _threadPoolStarters = new ActorRef<int>[Pairs];
+        for (var p = 0; p < Pairs; p++)
+        {
+            var partnerOfA = new PartnerBox<ActorRef<int>>();
+            var a = _spillwayOnThreadPool.Spawn(() => new SpillwayPlayer(partnerOfA, countdown));
+            var b = _spillwayOnThreadPool.Spawn(() => new SpillwayPlayer(new PartnerBox<ActorRef<int>> { Partner = a }, countdown));
+            partnerOfA.Partner = b;
+            _threadPoolStarters[p] = a;
         }
 
         _akka = AkkaActor.ActorSystem.Create("pingpong");
@@ -69,6 +82,7 @@ public class PingPongBenchmarks
     public void Cleanup()
     {
         _spillway.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _spillwayOnThreadPool.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _akka.Terminate().GetAwaiter().GetResult();
         _proto.ShutdownAsync().GetAwaiter().GetResult();
     }
@@ -104,6 +118,19 @@ public class PingPongBenchmarks
     {
         _countdown.Reset(Pairs);
         foreach (var a in _spillwayStarters)
+        {
+            a.Tell(HopsPerPair / Pairs);
+        }
+
+        return _countdown.Done;
+    }
+
+    /// <summary>The same Spillway pairs on <see cref="SchedulerKind.ThreadPool"/>: the dedicated workers' comparison.</summary>
+    [Benchmark(OperationsPerInvoke = HopsPerPair)]
+    public Task SpillwayThreadPool()
+    {
+        _countdown.Reset(Pairs);
+        foreach (var a in _threadPoolStarters)
         {
             a.Tell(HopsPerPair / Pairs);
         }

@@ -18,6 +18,8 @@ public class TellBenchmarks
     private readonly Countdown _countdown = new();
     private ActorSystem _spillway = null!;
     private ActorRef<int>[] _spillwayRefs = null!;
+    private ActorSystem _spillwayOnThreadPool = null!;
+    private ActorRef<int>[] _spillwayThreadPoolRefs = null!;
     private AkkaActor.ActorSystem _akka = null!;
     private AkkaActor.IActorRef _akkaActor = null!;
     private ProtoActor.ActorSystem _proto = null!;
@@ -33,6 +35,9 @@ public class TellBenchmarks
         var countdown = _countdown;
         var spillwayActor = _spillway.Spawn(() => new SpillwayCounter(countdown));
         _spillwayRefs = Enumerable.Range(0, Senders).Select(_ => spillwayActor.Clone()).ToArray();
+        _spillwayOnThreadPool = ActorSystem.Create(new ActorSystemOptions { Scheduler = SchedulerKind.ThreadPool });
+        var threadPoolActor = _spillwayOnThreadPool.Spawn(() => new SpillwayCounter(countdown));
+        _spillwayThreadPoolRefs = Enumerable.Range(0, Senders).Select(_ => threadPoolActor.Clone()).ToArray();
 
         _akka = AkkaActor.ActorSystem.Create("bench");
         _akkaActor = _akka.ActorOf(AkkaActor.Props.Create(() => new AkkaCounter(countdown)));
@@ -45,6 +50,7 @@ public class TellBenchmarks
     public void Cleanup()
     {
         _spillway.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _spillwayOnThreadPool.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _akka.Terminate().GetAwaiter().GetResult();
         _proto.ShutdownAsync().GetAwaiter().GetResult();
     }
@@ -82,6 +88,20 @@ public class TellBenchmarks
     public Task Spillway() => Run(sender =>
     {
         var actor = _spillwayRefs[sender];
+        return () =>
+        {
+            for (var i = 0; i < TotalMessages / Senders; i++)
+            {
+                actor.Tell(i);
+            }
+        };
+    });
+
+    /// <summary>The same Spillway actor on <see cref="SchedulerKind.ThreadPool"/>: the dedicated workers' comparison.</summary>
+    [Benchmark(OperationsPerInvoke = TotalMessages)]
+    public Task SpillwayThreadPool() => Run(sender =>
+    {
+        var actor = _spillwayThreadPoolRefs[sender];
         return () =>
         {
             for (var i = 0; i < TotalMessages / Senders; i++)
