@@ -52,7 +52,7 @@ internal sealed class TimerWatchingTimeProvider : FakeTimeProvider
                 return Task.CompletedTask;
             }
 
-            var signal = Wait.Signal();
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Add((dueTime, signal));
             return signal.Task;
         }
