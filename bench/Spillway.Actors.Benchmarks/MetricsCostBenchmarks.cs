@@ -1,0 +1,90 @@
+using BenchmarkDotNet.Attributes;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+
+namespace Spillway.Actors.Benchmarks;
+
+/// <summary>
+/// The cost of metrics on the tell path: 2 sender threads tell one actor, with no listener (the baseline) and with the
+/// OpenTelemetry SDK collecting the <c>Spillway.Actors</c> meter (in-memory exporter, collected once per second).
+/// BenchmarkDotNet runs each case in its own process, so the meter provider of the second case never reaches the
+/// first.
+/// </summary>
+[Config(typeof(ActorBenchmarkConfig))]
+public class MetricsCostBenchmarks
+{
+    public const int TotalMessages = 2_000_000;
+    private const int Senders = 2;
+
+    private readonly Countdown _countdown = new();
+    private readonly List<Metric> _exported = [];
+    private ActorSystem _system = null!;
+    private ActorRef<int>[] _refs = null!;
+    private MeterProvider? _meterProvider;
+
+    [GlobalSetup(Target = nameof(NoListener))]
+    public void SetupWithoutListener() => Setup();
+
+    [GlobalSetup(Target = nameof(OpenTelemetryCollecting))]
+    public void SetupWithOpenTelemetry()
+    {
+        _meterProvider = Sdk.CreateMeterProviderBuilder()
+            .AddSpillwayActorsInstrumentation()
+            .AddInMemoryExporter(_exported, reader => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 1000)
+            .Build();
+        Setup();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _system.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _meterProvider?.Dispose();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = TotalMessages)]
+    public Task NoListener() => Run();
+
+    [Benchmark(OperationsPerInvoke = TotalMessages)]
+    public Task OpenTelemetryCollecting() => Run();
+
+    private void Setup()
+    {
+        _system = ActorSystem.Create();
+        var countdown = _countdown;
+        var actor = _system.Spawn(() => new Counter(countdown));
+        _refs = Enumerable.Range(0, Senders).Select(_ => actor.Clone()).ToArray();
+    }
+
+    private Task Run()
+    {
+        _countdown.Reset(TotalMessages);
+        var threads = _refs.Select(actor => new Thread(() =>
+        {
+            for (var i = 0; i < TotalMessages / Senders; i++)
+            {
+                actor.Tell(i);
+            }
+        }) { IsBackground = true }).ToArray();
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        return _countdown.Done;
+    }
+
+    private sealed class Counter(Countdown countdown) : Actor<int>
+    {
+        protected override ValueTask ReceiveAsync(int message)
+        {
+            countdown.Signal();
+            return default;
+        }
+    }
+}
