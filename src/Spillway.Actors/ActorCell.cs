@@ -42,6 +42,9 @@ internal abstract class ActorCell : IThreadPoolWorkItem
 
     public abstract bool IsStopped { get; }
 
+    /// <summary>Gets a racy snapshot of the messages waiting in the mailbox, for the queued gauge.</summary>
+    public abstract long QueuedCount { get; }
+
     /// <summary>Gets a task that completes when the actor has fully stopped (children, hooks, watchers done).</summary>
     public Task Completion => EnsureStoppedSignal().Task;
 

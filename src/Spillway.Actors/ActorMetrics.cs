@@ -24,14 +24,13 @@ internal sealed class ActorMetrics : IDisposable
     private readonly bool _ownsMeter;
     private readonly Counter<long> _sent;
     private readonly Counter<long> _processed;
-    private readonly UpDownCounter<long> _queued;
     private readonly Histogram<int> _laneDepth;
     private readonly Histogram<double> _processDuration;
     private readonly UpDownCounter<long> _actorCount;
     private readonly Counter<long> _restarts;
     private readonly Counter<long> _deadLetters;
 
-    public ActorMetrics(IMeterFactory? meterFactory, ActorScheduler scheduler, string systemName)
+    public ActorMetrics(IMeterFactory? meterFactory, ActorScheduler scheduler, string systemName, Func<IEnumerable<Measurement<long>>> observeQueued)
     {
         var version = typeof(ActorMetrics).Assembly.GetName().Version?.ToString();
         _ownsMeter = meterFactory is null;
@@ -39,7 +38,9 @@ internal sealed class ActorMetrics : IDisposable
             ?? new Meter(SpillwayMetrics.MeterName, version);
         _sent = _meter.CreateCounter<long>(SpillwayMetrics.SentMessages, "{message}", "Messages accepted into actor mailboxes.");
         _processed = _meter.CreateCounter<long>(SpillwayMetrics.ProcessedMessages, "{message}", "Messages taken out of actor mailboxes and handled.");
-        _queued = _meter.CreateUpDownCounter<long>(SpillwayMetrics.QueuedMessages, "{message}", "Messages waiting in actor mailboxes.");
+        // One callback for the whole system (it sums mailboxes per actor type when a collector asks), so telling never
+        // touches this instrument.
+        _meter.CreateObservableUpDownCounter(SpillwayMetrics.QueuedMessages, observeQueued, "{message}", "Messages waiting in actor mailboxes.");
         _laneDepth = _meter.CreateHistogram(
             SpillwayMetrics.LaneDepth,
             "{message}",
@@ -65,44 +66,21 @@ internal sealed class ActorMetrics : IDisposable
 
     public static KeyValuePair<string, object?> TypeTag(Type actorType) => new(SpillwayMetrics.ActorTypeAttribute, actorType.Name);
 
-    public void RecordSent(in KeyValuePair<string, object?> typeTag)
+    /// <summary>
+    /// Messages accepted into a mailbox, recorded in bulk: when the mailbox takes a lane (its whole count), or when a
+    /// stop drops what was still in the lanes. Never per tell, so a listener costs a tell nothing.
+    /// </summary>
+    public void RecordSent(int count, in KeyValuePair<string, object?> typeTag) => AddGuarded(_sent, count, typeTag);
+
+    /// <summary>Messages handed to handlers, recorded once per turn.</summary>
+    public void RecordProcessed(int count, in KeyValuePair<string, object?> typeTag) => AddGuarded(_processed, count, typeTag);
+
+    /// <summary>A lane was taken: its depth, and its messages as sent.</summary>
+    public void RecordLaneTaken(int count, in KeyValuePair<string, object?> typeTag)
     {
-        if (!_sent.Enabled && !_queued.Enabled)
-        {
-            return;
-        }
-
-        try
-        {
-            _sent.Add(1, typeTag);
-            _queued.Add(1, typeTag);
-        }
-        catch (Exception)
-        {
-            // A listener threw: metrics must never break a tell.
-        }
+        RecordSent(count, typeTag);
+        RecordLaneDepth(count, typeTag);
     }
-
-    public void RecordProcessed(int count, in KeyValuePair<string, object?> typeTag)
-    {
-        if (!_processed.Enabled && !_queued.Enabled)
-        {
-            return;
-        }
-
-        try
-        {
-            _processed.Add(count, typeTag);
-            _queued.Add(-count, typeTag);
-        }
-        catch (Exception)
-        {
-            // A listener threw: metrics must never break message processing.
-        }
-    }
-
-    /// <summary>Messages that left a mailbox without being processed (dead letters at stop): no longer queued.</summary>
-    public void RecordDropped(int count, in KeyValuePair<string, object?> typeTag) => AddGuarded(_queued, -count, typeTag);
 
     public void RecordLaneDepth(int depth, in KeyValuePair<string, object?> typeTag)
     {
@@ -133,9 +111,9 @@ internal sealed class ActorMetrics : IDisposable
         }
     }
 
-    public void RecordActorStarted(in KeyValuePair<string, object?> typeTag) => AddGuarded(_actorCount, 1, typeTag);
+    public void RecordActorStarted(in KeyValuePair<string, object?> typeTag) => AddGuardedUpDown(_actorCount, 1, typeTag);
 
-    public void RecordActorStopped(in KeyValuePair<string, object?> typeTag) => AddGuarded(_actorCount, -1, typeTag);
+    public void RecordActorStopped(in KeyValuePair<string, object?> typeTag) => AddGuardedUpDown(_actorCount, -1, typeTag);
 
     public void RecordRestart(in KeyValuePair<string, object?> typeTag) => AddGuarded(_restarts, 1, typeTag);
 
@@ -190,7 +168,7 @@ internal sealed class ActorMetrics : IDisposable
         }
     }
 
-    private static void AddGuarded(UpDownCounter<long> counter, long value, in KeyValuePair<string, object?> tag)
+    private static void AddGuardedUpDown(UpDownCounter<long> counter, long value, in KeyValuePair<string, object?> tag)
     {
         if (!counter.Enabled)
         {

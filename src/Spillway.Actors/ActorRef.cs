@@ -51,10 +51,7 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
         if (outcome >= AppendOutcome.Closed)
         {
             Cell.OnRejected(message, outcome);
-            return;
         }
-
-        Cell.Metrics.RecordSent(Cell.TypeTag);
     }
 
     /// <summary>Creates another reference to the same actor, with a lane of its own and so an order of its own.</summary>
@@ -105,7 +102,6 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
                 $"The request to {Path} could not be delivered ({Cell.DescribeRejection(outcome)}); it became a dead letter."));
         }
 
-        Cell.Metrics.RecordSent(Cell.TypeTag);
         return AskAwaiter<TReply>.Watch(reply, timeout, Cell.System.TimeProvider, cancellationToken);
     }
 

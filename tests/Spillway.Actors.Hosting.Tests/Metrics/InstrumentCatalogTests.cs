@@ -13,7 +13,7 @@ public sealed class InstrumentCatalogTests
 {
     [TestCase(SpillwayMetrics.SentMessages, "{message}", typeof(Counter<long>))]
     [TestCase(SpillwayMetrics.ProcessedMessages, "{message}", typeof(Counter<long>))]
-    [TestCase(SpillwayMetrics.QueuedMessages, "{message}", typeof(UpDownCounter<long>))]
+    [TestCase(SpillwayMetrics.QueuedMessages, "{message}", typeof(ObservableUpDownCounter<long>))]
     [TestCase(SpillwayMetrics.LaneDepth, "{message}", typeof(Histogram<int>))]
     [TestCase(SpillwayMetrics.ProcessDuration, "s", typeof(Histogram<double>))]
     [TestCase(SpillwayMetrics.ActorCount, "{actor}", typeof(UpDownCounter<long>))]

@@ -34,4 +34,12 @@ internal static class CollectorExtensions
     /// <summary>Waits until the recorded values add up to <paramref name="total"/>.</summary>
     public static Task WaitForSumAsync(this MetricCollector<long> collector, long total) =>
         collector.WaitUntilAsync(snapshot => snapshot.Sum(m => m.Value) == total);
+
+    /// <summary>Collects an observable instrument now and returns the sum of what it reported (zero when nothing).</summary>
+    public static long Observe(this MetricCollector<long> collector)
+    {
+        collector.Clear();
+        collector.RecordObservableInstruments();
+        return collector.GetMeasurementSnapshot().Sum(m => m.Value);
+    }
 }
