@@ -44,7 +44,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     private const int IdleSpinIterations = 32;
 
     /// <summary>One message in this many is timed for <c>spillway.actor.process.duration</c> (a power of two).</summary>
-    internal const int DurationSampleInterval = 16;
+    internal const int DurationSampleInterval = 64;
 
     private readonly LaneReader<TMsg> _reader;
     /// <summary>A <see cref="Func{TResult}"/> given to a spawn, or an <see cref="ActorFactory{TMsg}"/> for spawns by type; stored as given so a spawn allocates no wrapper.</summary>
@@ -184,7 +184,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             var processed = RunTurn();
             if (processed != 0)
             {
-                // Once per turn, not per message: processed and queued counts in one step.
+                // Once per turn, not per message. (A local: after RunTurn the cell may already run on another worker.)
                 Metrics.RecordProcessed(processed, TypeTag);
             }
         }

@@ -21,7 +21,7 @@ public static class SpillwayMetrics
     /// <summary>Histogram of how many messages a lane held when the mailbox took it ({message}), by actor type.</summary>
     public const string LaneDepth = "spillway.mailbox.lane.depth";
 
-    /// <summary>Histogram of the time a handler took per message (s), by actor type; one message in 16 is timed.</summary>
+    /// <summary>Histogram of the time a handler took per message (s), by actor type; one message in 64 is timed.</summary>
     public const string ProcessDuration = "spillway.actor.process.duration";
 
     /// <summary>Up-down counter of live actors ({actor}), by actor type.</summary>

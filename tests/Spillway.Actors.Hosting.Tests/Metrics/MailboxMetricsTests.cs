@@ -110,7 +110,7 @@ public sealed class MailboxMetricsTests
     [Test]
     public async Task ProcessDuration_ListenerEnabled_OneRecordInSecondsPerSampledMessage()
     {
-        const int Told = 100;
+        const int Told = 640;
         await using var metered = new MeteredSystem();
         using var duration = metered.Collect<double>(SpillwayMetrics.ProcessDuration);
         var actor = metered.System.Spawn<CounterActor, Ping>("counter");
@@ -121,8 +121,8 @@ public sealed class MailboxMetricsTests
         gate.SetResult();
         actor.TellMany(Told);
         await actor.SyncAsync();
-        // One message in 16 is timed (the 16th, 32nd, ... this actor handles).
-        const int Sampled = (Told + 2) / 16;
+        // One message in 64 is timed (the 64th, 128th, ... this actor handles).
+        const int Sampled = (Told + 2) / 64;
         await duration.WaitForMeasurementsAsync(Sampled, Wait.Timeout);
 
         var measurements = duration.GetMeasurementSnapshot();
