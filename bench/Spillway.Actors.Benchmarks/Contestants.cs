@@ -43,3 +43,37 @@ public sealed class Ball
 {
     public int HopsLeft;
 }
+
+/// <summary>The Spillway side of the counting benchmarks: signals the countdown for every message.</summary>
+public sealed class SpillwayCountingActor(Countdown countdown) : Actor<int>
+{
+    protected override ValueTask ReceiveAsync(int message)
+    {
+        countdown.Signal();
+        return default;
+    }
+}
+
+/// <summary>Starts one dedicated sender thread per sender and waits until every one has sent its share.</summary>
+public static class SenderThreads
+{
+    public static void Run(int senders, Func<int, Action> createSender)
+    {
+        var threads = new Thread[senders];
+        for (var s = 0; s < senders; s++)
+        {
+            threads[s] = new Thread(createSender(s).Invoke) { IsBackground = true };
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+    }
+}
+

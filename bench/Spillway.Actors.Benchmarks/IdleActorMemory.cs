@@ -50,7 +50,7 @@ public static class IdleActorMemory
         var refs = new ActorRef<int>[count];
         for (var i = 0; i < count; i++)
         {
-            refs[i] = system.Spawn(() => new SpillwayIdle(countdown));
+            refs[i] = system.Spawn(() => new SpillwayCountingActor(countdown));
             refs[i].Tell(1);
         }
 
@@ -91,15 +91,6 @@ public static class IdleActorMemory
         await countdown.Done;
         GC.KeepAlive(pids);
         return () => system.ShutdownAsync();
-    }
-
-    private sealed class SpillwayIdle(Countdown countdown) : Actor<int>
-    {
-        protected override ValueTask ReceiveAsync(int message)
-        {
-            countdown.Signal();
-            return default;
-        }
     }
 
     private sealed class AkkaIdle(Countdown countdown) : AkkaActor.UntypedActor

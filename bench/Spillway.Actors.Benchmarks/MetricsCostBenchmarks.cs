@@ -56,40 +56,25 @@ public class MetricsCostBenchmarks
     {
         _system = ActorSystem.Create();
         var countdown = _countdown;
-        var actor = _system.Spawn(() => new Counter(countdown));
+        var actor = _system.Spawn(() => new SpillwayCountingActor(countdown));
         _refs = Enumerable.Range(0, Senders).Select(_ => actor.Clone()).ToArray();
     }
 
     private Task Run()
     {
         _countdown.Reset(TotalMessages);
-        var threads = _refs.Select(actor => new Thread(() =>
+        SenderThreads.Run(Senders, sender =>
         {
-            for (var i = 0; i < TotalMessages / Senders; i++)
+            var actor = _refs[sender];
+            return () =>
             {
-                actor.Tell(i);
-            }
-        }) { IsBackground = true }).ToArray();
-        foreach (var thread in threads)
-        {
-            thread.Start();
-        }
-
-        foreach (var thread in threads)
-        {
-            thread.Join();
-        }
-
+                for (var i = 0; i < TotalMessages / Senders; i++)
+                {
+                    actor.Tell(i);
+                }
+            };
+        });
         return _countdown.Done;
-    }
-
-    private sealed class Counter(Countdown countdown) : Actor<int>
-    {
-        protected override ValueTask ReceiveAsync(int message)
-        {
-            countdown.Signal();
-            return default;
-        }
     }
 }
 

@@ -33,10 +33,10 @@ public class TellBenchmarks
     {
         _spillway = ActorSystem.Create();
         var countdown = _countdown;
-        var spillwayActor = _spillway.Spawn(() => new SpillwayCounter(countdown));
+        var spillwayActor = _spillway.Spawn(() => new SpillwayCountingActor(countdown));
         _spillwayRefs = Enumerable.Range(0, Senders).Select(_ => spillwayActor.Clone()).ToArray();
         _spillwayOnThreadPool = ActorSystem.Create(new ActorSystemOptions { Scheduler = SchedulerKind.ThreadPool });
-        var threadPoolActor = _spillwayOnThreadPool.Spawn(() => new SpillwayCounter(countdown));
+        var threadPoolActor = _spillwayOnThreadPool.Spawn(() => new SpillwayCountingActor(countdown));
         _spillwayThreadPoolRefs = Enumerable.Range(0, Senders).Select(_ => threadPoolActor.Clone()).ToArray();
 
         _akka = AkkaActor.ActorSystem.Create("bench");
@@ -114,32 +114,8 @@ public class TellBenchmarks
     private Task Run(Func<int, Action> createSender)
     {
         _countdown.Reset(TotalMessages / Senders * Senders);
-        var threads = new Thread[Senders];
-        for (var s = 0; s < Senders; s++)
-        {
-            threads[s] = new Thread(createSender(s).Invoke) { IsBackground = true };
-        }
-
-        foreach (var thread in threads)
-        {
-            thread.Start();
-        }
-
-        foreach (var thread in threads)
-        {
-            thread.Join();
-        }
-
+        SenderThreads.Run(Senders, createSender);
         return _countdown.Done;
-    }
-
-    private sealed class SpillwayCounter(Countdown countdown) : Actor<int>
-    {
-        protected override ValueTask ReceiveAsync(int message)
-        {
-            countdown.Signal();
-            return default;
-        }
     }
 
     private sealed class AkkaCounter(Countdown countdown) : AkkaActor.UntypedActor

@@ -220,31 +220,46 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         // if the handler ever returns. Close runs its drop pass once, so nothing is reported twice.
         var claimed = Volatile.Read(ref _suspension) is { } suspension
             && Interlocked.CompareExchange(ref suspension.State, Suspension.Abandoned, Suspension.Waiting) == Suspension.Waiting;
-        var dropped = new List<TMsg>();
+        CloseMailboxAndReportDropped(includeBatch: claimed, DeadLetterReason.SystemShutdown);
         if (claimed)
+        {
+            MarkStopped();
+        }
+    }
+
+    /// <summary>
+    /// Closes the mailbox and turns what it still holds into dead letters: the lanes always, the reader's current
+    /// batch only when the caller owns the turn.
+    /// </summary>
+    private void CloseMailboxAndReportDropped(bool includeBatch, DeadLetterReason reason)
+    {
+        var dropped = new List<TMsg>();
+        if (includeBatch)
         {
             _reader.DrainBufferedTo(dropped);
         }
 
         var fromBatch = dropped.Count;
         Set.Close(dropped);
-        if (dropped.Count != 0)
+        if (dropped.Count != fromBatch)
         {
             // Messages still in lanes were never taken, so never counted as sent; the batch's were, at the swap.
             Metrics.RecordSent(dropped.Count - fromBatch, TypeTag);
-            foreach (var message in dropped)
-            {
-                System.PublishDeadLetter(message, Path, DeadLetterReason.SystemShutdown, TypeTag);
-            }
         }
 
-        if (claimed)
+        foreach (var message in dropped)
         {
-            _phase = PhaseStopped;
-            System.OnActorStopped(this);
-            NotifyWatchers();
-            SignalStopped();
+            System.PublishDeadLetter(message, Path, reason, TypeTag);
         }
+    }
+
+    /// <summary>The last step of every stop: stopped, counted once, watchers told, stop waiters released.</summary>
+    private void MarkStopped()
+    {
+        _phase = PhaseStopped;
+        System.OnActorStopped(this);
+        NotifyWatchers();
+        SignalStopped();
     }
 
     private void ObserveAbandoned(ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter awaiter)
@@ -599,20 +614,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         var graceful = Volatile.Read(ref _stopRequest) == GracefulStop;
 
         // Refuse new messages; whatever is still queued becomes dead letters (none when draining gracefully).
-        var dropped = new List<TMsg>();
-        _reader.DrainBufferedTo(dropped);
-        var fromBatch = dropped.Count;
-        Set.Close(dropped);
-        if (dropped.Count != fromBatch)
-        {
-            // Messages still in lanes were never taken, so never counted as sent; the batch's were, at the swap.
-            Metrics.RecordSent(dropped.Count - fromBatch, TypeTag);
-        }
-
-        foreach (var message in dropped)
-        {
-            System.PublishDeadLetter(message, Path, System.IsShuttingDown ? DeadLetterReason.SystemShutdown : DeadLetterReason.ActorStopped, TypeTag);
-        }
+        CloseMailboxAndReportDropped(includeBatch: true, System.IsShuttingDown ? DeadLetterReason.SystemShutdown : DeadLetterReason.ActorStopped);
 
         // Children stop first, the same way (drained on shutdown, at once otherwise).
         var children = CloseChildren();
@@ -638,11 +640,8 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
         await DisposeScopeAsync().ConfigureAwait(false);
         _actor = null;
-        _phase = PhaseStopped;
         Log.ActorStopped(System.Logger, Path);
-        System.OnActorStopped(this);
-        NotifyWatchers();
-        SignalStopped();
+        MarkStopped();
     }
 
     private async ValueTask RunHookAsync(ValueTask hook, string name)
