@@ -7,14 +7,14 @@ using ProtoActor = Proto;
 namespace Spillway.Actors.Benchmarks;
 
 /// <summary>
-/// K pairs of actors bounce a message back and forth, <see cref="HopsPerPair"/> hops in all (split across the pairs); the round ends when every
+/// K pairs of actors bounce a message back and forth, <see cref="HopsPerRound"/> hops in all (split across the pairs); the round ends when every
 /// pair is done. This measures the latency path (a tell to an idle mailbox, a schedule, a turn of one message) rather
 /// than batching. Akka.NET is the baseline.
 /// </summary>
 [Config(typeof(ActorBenchmarkConfig))]
 public class PingPongBenchmarks
 {
-    public const int HopsPerPair = 200_000;
+    public const int HopsPerRound = 1_000_000;
 
     private readonly Countdown _countdown = new();
     private ActorSystem _spillway = null!;
@@ -30,33 +30,13 @@ public class PingPongBenchmarks
     [Params(1, 4)]
     public int Pairs { get; set; }
 
-    [GlobalSetup]
-    public void Setup()
+    // One setup and cleanup per contestant: each case runs in its own process with only its own runtime alive, so no
+    // other runtime's idle threads and timers share the two cores with it.
+    [GlobalSetup(Target = nameof(AkkaNet))]
+    public void SetupAkka()
     {
         var countdown = _countdown;
-        _balls = Enumerable.Range(0, Pairs).Select(_ => new Ball()).ToArray();
-        _spillway = ActorSystem.Create();
-        _spillwayStarters = new ActorRef<int>[Pairs];
-        for (var p = 0; p < Pairs; p++)
-        {
-            var partnerOfA = new PartnerBox<ActorRef<int>>();
-            var a = _spillway.Spawn(() => new SpillwayPlayer(partnerOfA, countdown));
-            var b = _spillway.Spawn(() => new SpillwayPlayer(new PartnerBox<ActorRef<int>> { Partner = a }, countdown));
-            partnerOfA.Partner = b;
-            _spillwayStarters[p] = a;
-        }
-
-        _spillwayOnThreadPool = ActorSystem.Create(new ActorSystemOptions { Scheduler = SchedulerKind.ThreadPool });
-        _threadPoolStarters = new ActorRef<int>[Pairs];
-        for (var p = 0; p < Pairs; p++)
-        {
-            var partnerOfA = new PartnerBox<ActorRef<int>>();
-            var a = _spillwayOnThreadPool.Spawn(() => new SpillwayPlayer(partnerOfA, countdown));
-            var b = _spillwayOnThreadPool.Spawn(() => new SpillwayPlayer(new PartnerBox<ActorRef<int>> { Partner = a }, countdown));
-            partnerOfA.Partner = b;
-            _threadPoolStarters[p] = a;
-        }
-
+        _balls = CreateBalls();
         _akka = AkkaActor.ActorSystem.Create("pingpong");
         _akkaPairs = new (IActorRef, IActorRef)[Pairs];
         for (var p = 0; p < Pairs; p++)
@@ -65,7 +45,16 @@ public class PingPongBenchmarks
             var b = _akka.ActorOf(AkkaActor.Props.Create(() => new AkkaPlayer(countdown)));
             _akkaPairs[p] = (a, b);
         }
+    }
 
+    [GlobalCleanup(Target = nameof(AkkaNet))]
+    public void CleanupAkka() => _akka.Terminate().GetAwaiter().GetResult();
+
+    [GlobalSetup(Target = nameof(ProtoActorNet))]
+    public void SetupProto()
+    {
+        var countdown = _countdown;
+        _balls = CreateBalls();
         _proto = new ProtoActor.ActorSystem();
         _protoPairs = new (PID, PID)[Pairs];
         for (var p = 0; p < Pairs; p++)
@@ -78,64 +67,90 @@ public class PingPongBenchmarks
         }
     }
 
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _spillway.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _spillwayOnThreadPool.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _akka.Terminate().GetAwaiter().GetResult();
-        _proto.ShutdownAsync().GetAwaiter().GetResult();
-    }
+    [GlobalCleanup(Target = nameof(ProtoActorNet))]
+    public void CleanupProto() => _proto.ShutdownAsync().GetAwaiter().GetResult();
 
-    [Benchmark(Baseline = true, OperationsPerInvoke = HopsPerPair)]
+    [GlobalSetup(Target = nameof(Spillway))]
+    public void SetupSpillway() => (_spillway, _spillwayStarters) = CreateSpillwayPairs(new ActorSystemOptions());
+
+    [GlobalCleanup(Target = nameof(Spillway))]
+    public void CleanupSpillway() => _spillway.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    [GlobalSetup(Target = nameof(SpillwayThreadPool))]
+    public void SetupSpillwayThreadPool() =>
+        (_spillwayOnThreadPool, _threadPoolStarters) = CreateSpillwayPairs(new ActorSystemOptions { Scheduler = SchedulerKind.ThreadPool });
+
+    [GlobalCleanup(Target = nameof(SpillwayThreadPool))]
+    public void CleanupSpillwayThreadPool() => _spillwayOnThreadPool.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = HopsPerRound)]
     public Task AkkaNet()
     {
         _countdown.Reset(Pairs);
         for (var p = 0; p < Pairs; p++)
         {
-            _balls[p].HopsLeft = HopsPerPair / Pairs;
+            _balls[p].HopsLeft = HopsPerRound / Pairs;
             _akkaPairs[p].A.Tell(_balls[p], _akkaPairs[p].B);
         }
 
         return _countdown.Done;
     }
 
-    [Benchmark(OperationsPerInvoke = HopsPerPair)]
+    [Benchmark(OperationsPerInvoke = HopsPerRound)]
     public Task ProtoActorNet()
     {
         _countdown.Reset(Pairs);
         for (var p = 0; p < Pairs; p++)
         {
-            _balls[p].HopsLeft = HopsPerPair / Pairs;
+            _balls[p].HopsLeft = HopsPerRound / Pairs;
             _proto.Root.Send(_protoPairs[p].A, _balls[p]);
         }
 
         return _countdown.Done;
     }
 
-    [Benchmark(OperationsPerInvoke = HopsPerPair)]
+    [Benchmark(OperationsPerInvoke = HopsPerRound)]
     public Task Spillway()
     {
         _countdown.Reset(Pairs);
         foreach (var a in _spillwayStarters)
         {
-            a.Tell(HopsPerPair / Pairs);
+            a.Tell(HopsPerRound / Pairs);
         }
 
         return _countdown.Done;
     }
 
     /// <summary>The same Spillway pairs on <see cref="SchedulerKind.ThreadPool"/>: the dedicated workers' comparison.</summary>
-    [Benchmark(OperationsPerInvoke = HopsPerPair)]
+    [Benchmark(OperationsPerInvoke = HopsPerRound)]
     public Task SpillwayThreadPool()
     {
         _countdown.Reset(Pairs);
         foreach (var a in _threadPoolStarters)
         {
-            a.Tell(HopsPerPair / Pairs);
+            a.Tell(HopsPerRound / Pairs);
         }
 
         return _countdown.Done;
+    }
+
+    private Ball[] CreateBalls() => Enumerable.Range(0, Pairs).Select(_ => new Ball()).ToArray();
+
+    private (ActorSystem System, ActorRef<int>[] Starters) CreateSpillwayPairs(ActorSystemOptions options)
+    {
+        var countdown = _countdown;
+        var system = ActorSystem.Create(options);
+        var starters = new ActorRef<int>[Pairs];
+        for (var p = 0; p < Pairs; p++)
+        {
+            var partnerOfA = new PartnerBox<ActorRef<int>>();
+            var a = system.Spawn(() => new SpillwayPlayer(partnerOfA, countdown));
+            var b = system.Spawn(() => new SpillwayPlayer(new PartnerBox<ActorRef<int>> { Partner = a }, countdown));
+            partnerOfA.Partner = b;
+            starters[p] = a;
+        }
+
+        return (system, starters);
     }
 
     /// <summary>Set once before the first message, then only read by the owning actor.</summary>

@@ -72,8 +72,25 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     private Suspension? _suspension;
     private Queue<long>? _restartTimes;
 
-    /// <summary>Counts handled messages for duration sampling; touched only by the running turn.</summary>
-    private int _durationSamples;
+    /// <summary>
+    /// Messages taken out of the lanes so far (sent), added per lane taken. Written only by the running turn, without
+    /// interlocked operations (<see cref="AddToTotal"/>): one writer at a time, and successive turns on different workers
+    /// are ordered by the idle/scheduled hand-off of <see cref="_status"/>. Read with <see cref="Volatile"/> by the
+    /// metrics walk on another thread (a stale value there is only a collection that comes a little early). Messages a
+    /// close drops from the lanes are not added here (a close may run outside the turn): see
+    /// <see cref="MailboxTotals.AddDroppedSent"/>. Once the actor has retired (<see cref="MailboxTotals.TryRetire"/>)
+    /// no turn runs again, so nothing is added after its total was folded into its type's.
+    /// </summary>
+    private long _sentTotal;
+
+    /// <summary>
+    /// Messages handed to handlers so far (processed); written and read like <see cref="_sentTotal"/>. Also picks the
+    /// messages whose handler is timed (one in <see cref="DurationSampleInterval"/>).
+    /// </summary>
+    private long _processedTotal;
+
+    /// <summary>Lanes taken so far, for lane-depth sampling (wraps harmlessly); touched only by the running turn.</summary>
+    private uint _lanesTaken;
 
     public ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options, Delegate factory)
         : base(system, parent, name, strategy)
@@ -167,10 +184,26 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         }
     }
 
-    void ILaneListener.OnLaneTaken(int count) => Metrics.RecordLaneTaken(count, TypeTag);
+    void ILaneListener.OnLaneTaken(int count)
+    {
+        // On the turn's thread (see the fields). With no listener this is all a take costs the metrics.
+        AddToTotal(ref _sentTotal, count);
+
+        // Sampled: the first take, then one in the interval (see ActorMetrics.LaneDepthSampleInterval).
+        if ((_lanesTaken++ & (uint)Metrics.LaneDepthSampleMask) == 0)
+        {
+            Metrics.RecordLaneDepth(count, TypeTag);
+        }
+    }
 
     /// <summary>Gets a racy snapshot of the messages waiting in this mailbox (lanes and the current batch), for the queued gauge.</summary>
     public override long QueuedCount => IsStopped ? 0 : Set.CountQueuedInLanes() + _reader.BufferedCount;
+
+    // Volatile reads: the metrics walk runs on a collector's thread while the turn writes these; Volatile reads the
+    // long whole (on 32-bit too) and fresh, never a value the JIT kept from an earlier read.
+    public override long SentTotal => Volatile.Read(ref _sentTotal);
+
+    public override long ProcessedTotal => Volatile.Read(ref _processedTotal);
 
     void ILaneListener.OnWritersDone()
     {
@@ -181,12 +214,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     {
         try
         {
-            var processed = RunTurn();
-            if (processed != 0)
-            {
-                // Once per turn, not per message. (A local: after RunTurn the cell may already run on another worker.)
-                Metrics.RecordProcessed(processed, TypeTag);
-            }
+            RunTurn();
         }
         catch (Exception error)
         {
@@ -204,6 +232,26 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     }
 
     public override string ToString() => Path;
+
+    /// <summary>Adds to one of the running totals and returns the new total; called only by the running turn (the one writer).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long AddToTotal(ref long total, long value)
+    {
+        var sum = total + value;
+        if (IntPtr.Size == 8)
+        {
+            // A plain store: on 64-bit it is atomic, so the metrics walk reads the old total or the new one. (The size
+            // test is a JIT-time constant.)
+            total = sum;
+        }
+        else
+        {
+            // Volatile: on 32-bit a plain long store is two stores, and the metrics walk could read half of each.
+            Volatile.Write(ref total, sum);
+        }
+
+        return sum;
+    }
 
     protected override void SealMailbox() => Set.Seal();
 
@@ -244,7 +292,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         if (dropped.Count != fromBatch)
         {
             // Messages still in lanes were never taken, so never counted as sent; the batch's were, at the swap.
-            Metrics.RecordSent(dropped.Count - fromBatch, TypeTag);
+            System.MailboxTotals.AddDroppedSent(this, dropped.Count - fromBatch);
         }
 
         foreach (var message in dropped)
@@ -321,10 +369,12 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             }
 
             processed++;
+            var total = AddToTotal(ref _processedTotal, 1);
 
             // Sampled: timing every message would cost two clock reads and a histogram record each, several times the
-            // cost of the message itself under a collecting SDK. One in DurationSampleInterval keeps the distribution.
-            var started = measure && (++_durationSamples & (DurationSampleInterval - 1)) == 0 ? Stopwatch.GetTimestamp() : 0;
+            // cost of the message itself under a collecting SDK. One in DurationSampleInterval (the 64th, 128th, ...
+            // message this actor handles) keeps the distribution.
+            var started = measure && (total & (DurationSampleInterval - 1)) == 0 ? Stopwatch.GetTimestamp() : 0;
             ValueTask pending;
             try
             {

@@ -14,8 +14,12 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     private TaskCompletionSource? _stopped;
     private string? _path;
 
-    /// <summary>1 once the system has counted this actor as stopped; see <see cref="TryMarkStopped"/>.</summary>
-    private int _stopCounted;
+    /// <summary>
+    /// Set once the system has counted this actor as stopped and retired its message totals; see
+    /// <see cref="TryMarkStopped_NeedsLock"/>. Read and written only under the lock of the system's
+    /// <see cref="MailboxTotals"/>, which is what makes retirement atomic with respect to a metrics walk.
+    /// </summary>
+    private bool _stopCounted;
 
     protected ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy)
     {
@@ -44,6 +48,15 @@ internal abstract class ActorCell : IThreadPoolWorkItem
 
     /// <summary>Gets a racy snapshot of the messages waiting in the mailbox, for the queued gauge.</summary>
     public abstract long QueuedCount { get; }
+
+    /// <summary>Gets the messages this actor took out of its lanes so far (the running total behind the sent counter).</summary>
+    public abstract long SentTotal { get; }
+
+    /// <summary>Gets the messages this actor handed to its handlers so far (the running total behind the processed counter).</summary>
+    public abstract long ProcessedTotal { get; }
+
+    /// <summary>Gets whether the system has counted this actor as stopped. Caller holds the <see cref="MailboxTotals"/> lock.</summary>
+    public bool IsStopCounted_NeedsLock => _stopCounted;
 
     /// <summary>Gets a task that completes when the actor has fully stopped (children, hooks, watchers done).</summary>
     public Task Completion => EnsureStoppedSignal().Task;
@@ -106,6 +119,27 @@ internal abstract class ActorCell : IThreadPoolWorkItem
             if (relations.Children is { } children && children.TryGetValue(child.Name, out var current) && ReferenceEquals(current, child))
             {
                 children.Remove(child.Name);
+            }
+        }
+    }
+
+    /// <summary>Pushes the current children onto <paramref name="pending"/> (a metrics walk), without allocating.</summary>
+    public void PushChildren(Stack<ActorCell> pending)
+    {
+        var relations = Volatile.Read(ref _relations);
+        if (relations is null)
+        {
+            return;
+        }
+
+        lock (relations)
+        {
+            if (relations.Children is { } children)
+            {
+                foreach (var child in children.Values)
+                {
+                    pending.Push(child);
+                }
             }
         }
     }
@@ -228,11 +262,19 @@ internal abstract class ActorCell : IThreadPoolWorkItem
 
     /// <summary>
     /// Claims the one-time "this actor has stopped" bookkeeping. A shutdown that gives up on a suspended actor and the
-    /// actor's own stop, should it finish later, may both get here; only the first counts.
+    /// actor's own stop, should it finish later, may both get here; only the first counts. Caller holds the
+    /// <see cref="MailboxTotals"/> lock (so a plain check and write suffice: every writer holds it).
     /// </summary>
-    public bool TryMarkStopped() =>
-        // CAS: exactly one of the two racing stop paths updates the actor count, the registry and the metrics.
-        Interlocked.CompareExchange(ref _stopCounted, 1, 0) == 0;
+    public bool TryMarkStopped_NeedsLock()
+    {
+        if (_stopCounted)
+        {
+            return false;
+        }
+
+        _stopCounted = true;
+        return true;
+    }
 
     protected void SignalStopped() => EnsureStoppedSignal().TrySetResult();
 

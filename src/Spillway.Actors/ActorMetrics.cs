@@ -8,9 +8,10 @@ namespace Spillway.Actors;
 /// breaks message processing.
 /// </summary>
 /// <remarks>
-/// Thread-safety: instruments are thread-safe. Per-message recordings happen only when a listener enables them;
-/// processed counts are recorded once per turn, lane depth once per lane taken. The two gauges have one callback each
-/// for the whole system, never one per actor or per lane.
+/// Thread-safety: instruments are thread-safe. Nothing is recorded per message: sent and processed messages are running
+/// totals that each actor keeps in plain fields, observed when a collector asks (<see cref="MailboxTotals"/>); lane
+/// depth is sampled per lane taken, and handler time one message in <see cref="ActorCell{TMsg}.DurationSampleInterval"/>.
+/// The observed instruments have one callback each for the whole system, never one per actor or per lane.
 /// </remarks>
 internal sealed class ActorMetrics : IDisposable
 {
@@ -20,27 +21,35 @@ internal sealed class ActorMetrics : IDisposable
     private static readonly int[] s_depthBuckets =
         [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 65536];
 
+    /// <summary>
+    /// By default one lane take in this many is recorded in <c>spillway.mailbox.lane.depth</c> (after the first take,
+    /// which always is). A record into a collecting SDK costs tens of nanoseconds, and an actor whose worker keeps up
+    /// takes a lane for every message or two, so recording every take would cost more than the messages themselves.
+    /// Sixteen keeps that cost out of the tell path while a busy actor still yields plenty of samples for the
+    /// distribution. A power of two, so the choice is a mask and no division.
+    /// </summary>
+    public const int LaneDepthSampleInterval = 16;
+
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
-    private readonly Counter<long> _sent;
-    private readonly Counter<long> _processed;
     private readonly Histogram<int> _laneDepth;
     private readonly Histogram<double> _processDuration;
     private readonly UpDownCounter<long> _actorCount;
     private readonly Counter<long> _restarts;
     private readonly Counter<long> _deadLetters;
 
-    public ActorMetrics(IMeterFactory? meterFactory, ActorScheduler scheduler, string systemName, Func<IEnumerable<Measurement<long>>> observeQueued)
+    public ActorMetrics(IMeterFactory? meterFactory, ActorScheduler scheduler, string systemName, MailboxTotals totals, int laneDepthSampleInterval)
     {
+        LaneDepthSampleMask = laneDepthSampleInterval - 1;
         var version = typeof(ActorMetrics).Assembly.GetName().Version?.ToString();
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(new MeterOptions(SpillwayMetrics.MeterName) { Version = version })
             ?? new Meter(SpillwayMetrics.MeterName, version);
-        _sent = _meter.CreateCounter<long>(SpillwayMetrics.SentMessages, "{message}", "Messages accepted into actor mailboxes.");
-        _processed = _meter.CreateCounter<long>(SpillwayMetrics.ProcessedMessages, "{message}", "Messages taken out of actor mailboxes and handled.");
-        // One callback for the whole system (it sums mailboxes per actor type when a collector asks), so telling never
-        // touches this instrument.
-        _meter.CreateObservableUpDownCounter(SpillwayMetrics.QueuedMessages, observeQueued, "{message}", "Messages waiting in actor mailboxes.");
+        // One callback each for the whole system (it sums the actors' running totals per actor type when a collector
+        // asks), so neither telling nor a turn ever touches these instruments.
+        _meter.CreateObservableCounter(SpillwayMetrics.SentMessages, totals.MeasureSent, "{message}", "Messages accepted into actor mailboxes.");
+        _meter.CreateObservableCounter(SpillwayMetrics.ProcessedMessages, totals.MeasureProcessed, "{message}", "Messages taken out of actor mailboxes and handled.");
+        _meter.CreateObservableUpDownCounter(SpillwayMetrics.QueuedMessages, totals.MeasureQueued, "{message}", "Messages waiting in actor mailboxes.");
         _laneDepth = _meter.CreateHistogram(
             SpillwayMetrics.LaneDepth,
             "{message}",
@@ -61,27 +70,18 @@ internal sealed class ActorMetrics : IDisposable
         _meter.CreateObservableGauge(SpillwayMetrics.ReadyMailboxes, () => new Measurement<int>(scheduler.ReadyCount, systemTag), "{mailbox}", "Mailboxes waiting for a worker.");
     }
 
+    /// <summary>
+    /// Gets the mask an actor applies to its count of lanes taken: the take is recorded in lane depth when the masked
+    /// count is zero (the sample interval, a power of two, minus one).
+    /// </summary>
+    public int LaneDepthSampleMask { get; }
+
     /// <summary>Gets whether a handler's duration should be measured (costs two timestamps per message).</summary>
     public bool MeasureDuration => _processDuration.Enabled;
 
     public static KeyValuePair<string, object?> TypeTag(Type actorType) => new(SpillwayMetrics.ActorTypeAttribute, actorType.Name);
 
-    /// <summary>
-    /// Messages accepted into a mailbox, recorded in bulk: when the mailbox takes a lane (its whole count), or when a
-    /// stop drops what was still in the lanes. Never per tell, so a listener costs a tell nothing.
-    /// </summary>
-    public void RecordSent(int count, in KeyValuePair<string, object?> typeTag) => AddGuarded(_sent, count, typeTag);
-
-    /// <summary>Messages handed to handlers, recorded once per turn.</summary>
-    public void RecordProcessed(int count, in KeyValuePair<string, object?> typeTag) => AddGuarded(_processed, count, typeTag);
-
-    /// <summary>A lane was taken: its depth, and its messages as sent.</summary>
-    public void RecordLaneTaken(int count, in KeyValuePair<string, object?> typeTag)
-    {
-        RecordSent(count, typeTag);
-        RecordLaneDepth(count, typeTag);
-    }
-
+    /// <summary>A sampled lane take: how many messages the lane held.</summary>
     public void RecordLaneDepth(int depth, in KeyValuePair<string, object?> typeTag)
     {
         if (!_laneDepth.Enabled)

@@ -18,7 +18,9 @@ public sealed partial class ActorSystem
 
     internal void OnActorStopped(ActorCell cell)
     {
-        if (!cell.TryMarkStopped())
+        // Exactly once per actor, whichever stop path gets here first; its message totals go to its type's retired
+        // totals in the same step, so the sent and processed counters never go down.
+        if (!MailboxTotals.TryRetire(cell))
         {
             return;
         }

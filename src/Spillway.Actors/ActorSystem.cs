@@ -35,7 +35,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
             ? new ThreadPoolScheduler()
             : new DedicatedThreadScheduler(options.Name, options.WorkerCount, Logger, options.TimeProvider, options.SlowTurnThreshold));
         _deadLetterLog = new DeadLetterLog(Logger, TimeProvider);
-        Metrics = new ActorMetrics(options.MeterFactory, Scheduler, options.Name, MeasureQueued);
+        MailboxTotals = new MailboxTotals(_topLevel);
+        Metrics = new ActorMetrics(options.MeterFactory, Scheduler, options.Name, MailboxTotals, options.LaneDepthSampleInterval);
         Scheduler.Start();
     }
 
@@ -69,6 +70,9 @@ public sealed partial class ActorSystem : IAsyncDisposable
     internal ActorScheduler Scheduler { get; }
 
     internal ActorMetrics Metrics { get; }
+
+    /// <summary>Gets the callbacks of the observed mailbox instruments and the totals of stopped actors.</summary>
+    internal MailboxTotals MailboxTotals { get; }
 
     internal IServiceProvider? Services => _options.Services;
 
@@ -159,32 +163,6 @@ public sealed partial class ActorSystem : IAsyncDisposable
     public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
 
     internal ILogger CreateLogger(Type category) => _loggerFactory.CreateLogger(category);
-
-    /// <summary>
-    /// The queued-messages gauge: walks every live actor once per collection and sums its mailbox per actor type. One
-    /// callback per system, run only when a collector asks; telling never pays for it.
-    /// </summary>
-    private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> MeasureQueued()
-    {
-        var totals = new Dictionary<string, long>(StringComparer.Ordinal);
-        var pending = new Stack<ActorCell>(_topLevel.Values);
-        while (pending.Count > 0)
-        {
-            var cell = pending.Pop();
-            if (cell.TypeTag.Value is string type)
-            {
-                totals[type] = totals.GetValueOrDefault(type) + cell.QueuedCount;
-            }
-
-            foreach (var child in cell.SnapshotChildren())
-            {
-                pending.Push(child);
-            }
-        }
-
-        return totals.Select(static total => new System.Diagnostics.Metrics.Measurement<long>(
-            total.Value, new KeyValuePair<string, object?>(SpillwayMetrics.ActorTypeAttribute, total.Key)));
-    }
 
     private async Task WaitForShutdown()
     {

@@ -27,6 +27,11 @@ public sealed class ActorSystemOptions
     /// Gets or sets how long one turn may run before it is logged as slow (a handler that blocks its thread). Default
     /// 5 seconds; <see cref="TimeSpan.Zero"/> or less turns the check off.
     /// </summary>
+    /// <remarks>
+    /// A watchdog on <see cref="TimeProvider"/> looks at the workers four times per threshold; the workers themselves
+    /// read no clock. A slow turn is reported once, between one and 1.25 thresholds after it began, with the time the
+    /// watchdog saw it running (a lower bound). Only the dedicated-thread scheduler has the watchdog.
+    /// </remarks>
     public TimeSpan SlowTurnThreshold { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets the strategy of top-level actors spawned without one. Default <see cref="SupervisionStrategy.Default"/>.</summary>
@@ -60,6 +65,13 @@ public sealed class ActorSystemOptions
     /// </summary>
     internal Func<ActorScheduler>? SchedulerOverride { get; set; }
 
+    /// <summary>
+    /// Gets or sets how many lane takes of an actor share one <c>spillway.mailbox.lane.depth</c> record (the first take
+    /// is always recorded, then one in this many); a power of two, at least 1. Default
+    /// <see cref="ActorMetrics.LaneDepthSampleInterval"/>. Not public: tests set 1 to see every take.
+    /// </summary>
+    internal int LaneDepthSampleInterval { get; set; } = ActorMetrics.LaneDepthSampleInterval;
+
     /// <summary>Checks every setting and throws an exception naming the first bad one.</summary>
     /// <exception cref="ArgumentException">A setting is out of range or missing.</exception>
     public void Validate()
@@ -92,6 +104,11 @@ public sealed class ActorSystemOptions
         if (TurnSize < 1)
         {
             yield return (nameof(TurnSize), $"TurnSize must be at least 1 (was {TurnSize}).", TurnSize);
+        }
+
+        if (LaneDepthSampleInterval < 1 || !System.Numerics.BitOperations.IsPow2(LaneDepthSampleInterval))
+        {
+            yield return (nameof(LaneDepthSampleInterval), $"LaneDepthSampleInterval must be a power of two, at least 1 (was {LaneDepthSampleInterval}).", LaneDepthSampleInterval);
         }
 
         if (!Enum.IsDefined(Scheduler))

@@ -23,8 +23,16 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
 {
     private const int SpinChecks = 8;
 
-    /// <summary>How many items in a row a worker may take from its own next slot before it serves the shared queue.</summary>
-    private const int MaxNextStreak = 32;
+    /// <summary>How many times per <see cref="ActorSystemOptions.SlowTurnThreshold"/> the watchdog looks at the workers: its resolution.</summary>
+    private const int SlowTurnChecksPerThreshold = 4;
+
+    /// <summary>
+    /// How many items in a row a worker may take from its own next slot before it serves the shared queue. A streak of
+    /// one-message turns lasts about 10 microseconds at this length, a short wait for the queue; a shorter streak (32
+    /// was tried) rotates ping-pong chains between workers so often that moving their state between cores costs more
+    /// than a tenth of the throughput with four pairs on two workers.
+    /// </summary>
+    private const int MaxNextStreak = 256;
 
     /// <summary>The period of <see cref="RescueNextSlots"/>: a turn that spans a whole period has its worker's next slot handed to the shared queue.</summary>
     private static readonly TimeSpan s_rescueAfter = TimeSpan.FromMilliseconds(20);
@@ -79,7 +87,7 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
             var busy = 0;
             foreach (var worker in _workers)
             {
-                busy += Volatile.Read(ref worker.Busy);
+                busy += Volatile.Read(ref worker.TurnEdges) & 1;
             }
 
             return busy;
@@ -88,7 +96,9 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
 
     public override int ReadyCount => _ready.Count;
 
-    public override bool IsQuiet => _ready.IsEmpty && t_worker?.Next is null;
+    // The worker's own next slot first: it is the cheap test, and on the ping-pong path (a handler has just told an idle
+    // actor) it settles the answer without reading the shared queue's head and tail.
+    public override bool IsQuiet => t_worker?.Next is null && _ready.IsEmpty;
 
     /// <summary>Gets the worker threads, for tests that check none is left running.</summary>
     internal IReadOnlyList<Thread> Threads => _threads;
@@ -105,7 +115,16 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
         var worker = t_worker;
         if (worker is not null && ReferenceEquals(worker.Owner, this))
         {
-            // Interlocked: a stealing worker or the rescuer may take the slot at any moment.
+            if (Volatile.Read(ref worker.Next) is null)
+            {
+                // Only this thread, the slot's owner, ever puts an item into the slot; stealers and the rescuer only take
+                // items out (exchanging them for null). So a slot seen empty stays empty until this store, and a
+                // volatile store (release: it publishes what made the item ready) does the work of an exchange.
+                Volatile.Write(ref worker.Next, item);
+                return;
+            }
+
+            // Interlocked: a stealing worker or the rescuer may take the slot's item at any moment.
             var displaced = Interlocked.Exchange(ref worker.Next, item);
             if (displaced is null)
             {
@@ -138,7 +157,7 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
         _rescuer = new Timer(static s => ((DedicatedThreadScheduler)s!).RescueNextSlots(), this, s_rescueAfter, s_rescueAfter);
         if (_slowTurnThreshold > TimeSpan.Zero)
         {
-            var period = _slowTurnThreshold / 2;
+            var period = _slowTurnThreshold / SlowTurnChecksPerThreshold;
             _watchdog = _timeProvider.CreateTimer(static s => ((DedicatedThreadScheduler)s!).CheckForSlowTurns(), this, period, period);
         }
 
@@ -219,15 +238,16 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
     /// <summary>
     /// Moves to the shared queue the next-slot item of every worker that has been inside one turn since the previous
     /// tick (so for at least <see cref="s_rescueAfter"/>): a handler that blocks after telling another actor must not
-    /// hold that actor back. Turns are told apart by their sequence number, so the hot path reads no clock.
+    /// hold that actor back. Turns are told apart by <see cref="Worker.TurnEdges"/>, so the hot path reads no clock.
     /// </summary>
     private void RescueNextSlots()
     {
         foreach (var worker in _workers)
         {
-            var sequence = Volatile.Read(ref worker.TurnSequence);
-            var stuck = Volatile.Read(ref worker.Busy) != 0 && sequence == worker.RescueSeenSequence;
-            worker.RescueSeenSequence = sequence;
+            // One read gives both facts: odd means inside a turn, and the same odd value as last tick means the same turn.
+            var edges = Volatile.Read(ref worker.TurnEdges);
+            var stuck = (edges & 1) != 0 && edges == worker.RescueSeenEdges;
+            worker.RescueSeenEdges = edges;
 
             // Interlocked: the worker itself (when its turn ends) or a stealer may take the item first.
             if (stuck && Volatile.Read(ref worker.Next) is not null && Interlocked.Exchange(ref worker.Next, null) is { } item)
@@ -243,15 +263,16 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
     /// the turn it was in when the spin began. A worker between turns, or one whose turns are short, is about to run
     /// its slot itself on warm caches, and stealing it would only bounce the actor between cores.
     /// </summary>
-    private IThreadPoolWorkItem? TrySteal(Worker thief, int[] sequencesBeforeSpin)
+    private IThreadPoolWorkItem? TrySteal(Worker thief, int[] edgesBeforeSpin)
     {
         for (var i = 0; i < _workers.Length; i++)
         {
             var worker = _workers[i];
             if (!ReferenceEquals(worker, thief)
                 && Volatile.Read(ref worker.Next) is not null
-                && Volatile.Read(ref worker.Busy) != 0
-                && Volatile.Read(ref worker.TurnSequence) == sequencesBeforeSpin[i]
+                && Volatile.Read(ref worker.TurnEdges) is var edges
+                && (edges & 1) != 0
+                && edges == edgesBeforeSpin[i]
                 && Interlocked.Exchange(ref worker.Next, null) is { } item)
             {
                 return item;
@@ -261,31 +282,43 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
         return null;
     }
 
-    private void SnapshotSequences(int[] sequences)
+    private void SnapshotTurns(int[] edges)
     {
         for (var i = 0; i < _workers.Length; i++)
         {
-            sequences[i] = Volatile.Read(ref _workers[i].TurnSequence);
+            edges[i] = Volatile.Read(ref _workers[i].TurnEdges);
         }
     }
 
+    /// <summary>
+    /// The slow-turn watchdog, ticking <see cref="SlowTurnChecksPerThreshold"/> times per threshold on the system's
+    /// <see cref="TimeProvider"/>. Workers read no clock: a turn is recognised by its <see cref="Worker.TurnEdges"/>
+    /// value, and timed by counting the ticks that saw it again (a periodic timer's ticks are at least a period apart).
+    /// It is reported once, when it has been seen for the whole threshold: between one and
+    /// 1 + 1/<see cref="SlowTurnChecksPerThreshold"/> thresholds after it began. The elapsed time in the warning is that
+    /// lower bound.
+    /// </summary>
     private void CheckForSlowTurns()
     {
-        var now = _timeProvider.GetTimestamp();
         foreach (var worker in _workers)
         {
-            var started = Volatile.Read(ref worker.TurnStarted);
-            if (started == 0 || Volatile.Read(ref worker.ReportedTurn) == started)
+            var edges = Volatile.Read(ref worker.TurnEdges);
+            if ((edges & 1) == 0 || edges != worker.WatchedEdges)
             {
+                // Between turns, or a turn this watchdog has not seen before (it began after the previous tick).
+                worker.WatchedEdges = edges;
+                worker.WatchedTicks = 0;
                 continue;
             }
 
-            var elapsed = _timeProvider.GetElapsedTime(started, now);
-            if (elapsed >= _slowTurnThreshold)
+            worker.WatchedTicks++;
+            if (worker.WatchedTicks == SlowTurnChecksPerThreshold)
             {
-                // Report each slow turn once; the worker's next turn has a different start stamp.
-                Volatile.Write(ref worker.ReportedTurn, started);
-                Log.SlowTurn(_logger, worker.Index, elapsed.TotalSeconds, worker.CurrentItem?.ToString() ?? "?");
+                // Exactly once per turn: the count reaches this value once. The turn has run for at least the threshold.
+                var actor = worker.CurrentItem?.ToString() ?? "?";
+
+                // Name the actor only if the item read belongs to the turn being reported (the turn may end meanwhile).
+                Log.SlowTurn(_logger, worker.Index, _slowTurnThreshold.TotalSeconds, Volatile.Read(ref worker.TurnEdges) == edges ? actor : "?");
             }
         }
     }
@@ -295,26 +328,28 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
         /// <summary>The item to run right after the current turn; exchanged atomically by the owner, stealers and the rescuer.</summary>
         public IThreadPoolWorkItem? Next;
 
-        /// <summary>Counts the worker's turns; written by the worker, read by stealers and the rescuer to tell a long turn.</summary>
-        public int TurnSequence;
+        /// <summary>
+        /// Incremented when a turn starts and again when it ends: odd while a turn runs, and the same odd value seen twice
+        /// means the same turn is still running. Written only by the worker (volatile writes, no interlocked ones); read by
+        /// stealers, the rescuer, the watchdog and the busy-workers gauge, all in one read.
+        /// </summary>
+        public int TurnEdges;
 
-        /// <summary>1 while the worker runs a turn. A flag per worker, so the busy count costs no shared write per turn.</summary>
-        public int Busy;
+        /// <summary>The <see cref="TurnEdges"/> value the rescuer saw on its previous tick; only the rescuer's timer touches it.</summary>
+        public int RescueSeenEdges;
 
-        /// <summary>The turn sequence the rescuer saw on its previous tick; only the rescuer's timer touches it.</summary>
-        public int RescueSeenSequence;
-
-        /// <summary>The other workers' turn sequences when this worker began to spin; only this worker touches it.</summary>
+        /// <summary>The other workers' <see cref="TurnEdges"/> when this worker began to spin; only this worker touches it.</summary>
         public int[]? SpinSnapshot;
+
+        /// <summary>The <see cref="TurnEdges"/> value the watchdog is timing; only the watchdog's timer touches the Watched fields.</summary>
+        public int WatchedEdges;
+
+        /// <summary>How many ticks after the first have seen the turn the watchdog is timing.</summary>
+        public int WatchedTicks;
 
         public DedicatedThreadScheduler Owner => owner;
 
-        /// <summary>The timestamp the current turn started at, 0 between turns; read by the watchdog thread.</summary>
-        public long TurnStarted;
-
-        /// <summary>The start stamp of the last turn the watchdog reported, so each slow turn is logged once.</summary>
-        public long ReportedTurn;
-
+        /// <summary>The item of the current turn, for the watchdog's warning; a plain field, read racily by design.</summary>
         public IThreadPoolWorkItem? CurrentItem;
 
         public int Index => index;
@@ -324,7 +359,6 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
             SynchronizationContext.SetSynchronizationContext(owner.SynchronizationContext);
             t_worker = this;
             var queue = owner._ready;
-            var measure = owner._slowTurnThreshold > TimeSpan.Zero;
             var streak = 0;
             try
             {
@@ -341,19 +375,19 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
                     if (item is not null)
                     {
                         streak++;
-                        RunOne(item, measure);
+                        RunOne(item);
                         continue;
                     }
 
                     streak = 0;
                     if (queue.TryDequeue(out item) || (item = Interlocked.Exchange(ref Next, null)) is not null)
                     {
-                        RunOne(item, measure);
+                        RunOne(item);
                         continue;
                     }
 
                     var snapshot = SpinSnapshot ??= new int[owner._workers.Length];
-                    owner.SnapshotSequences(snapshot);
+                    owner.SnapshotTurns(snapshot);
                     if (Spin(queue))
                     {
                         continue;
@@ -361,7 +395,7 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
 
                     if ((item = owner.TrySteal(this, snapshot)) is not null)
                     {
-                        RunOne(item, measure);
+                        RunOne(item);
                         continue;
                     }
 
@@ -404,17 +438,12 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
             return false;
         }
 
-        private void RunOne(IThreadPoolWorkItem item, bool measure)
+        private void RunOne(IThreadPoolWorkItem item)
         {
-            // Volatile writes, no interlocked ones: only this worker writes its own fields.
-            Volatile.Write(ref Busy, 1);
-            Volatile.Write(ref TurnSequence, TurnSequence + 1);
-            if (measure)
-            {
-                CurrentItem = item;
-                Volatile.Write(ref TurnStarted, owner._timeProvider.GetTimestamp());
-            }
-
+            // Volatile writes, no interlocked ones: only this worker writes its own fields. No clock read either: the
+            // watchdog and the rescuer time turns from their own ticks (see CheckForSlowTurns).
+            CurrentItem = item;
+            Volatile.Write(ref TurnEdges, TurnEdges + 1);
             try
             {
                 item.Execute();
@@ -426,13 +455,8 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
             }
             finally
             {
-                if (measure)
-                {
-                    Volatile.Write(ref TurnStarted, 0);
-                    CurrentItem = null;
-                }
-
-                Volatile.Write(ref Busy, 0);
+                Volatile.Write(ref TurnEdges, TurnEdges + 1);
+                CurrentItem = null;
             }
         }
     }

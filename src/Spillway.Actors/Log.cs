@@ -14,7 +14,7 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Warning, "Actor system {SystemName} stopped waiting for its worker threads: a handler still blocks one")]
     public static partial void SchedulerStopAbandoned(ILogger logger, string systemName);
 
-    [LoggerMessage(4, LogLevel.Warning, "Worker {WorkerIndex} has been running one turn for {ElapsedSeconds:F1} s (actor {Actor}); a handler may be blocking its thread")]
+    [LoggerMessage(4, LogLevel.Warning, "Worker {WorkerIndex} has been running one turn for at least {ElapsedSeconds:F1} s (actor {Actor}); a handler may be blocking its thread")]
     public static partial void SlowTurn(ILogger logger, int workerIndex, double elapsedSeconds, string actor);
 
     [LoggerMessage(5, LogLevel.Error, "A work item failed on an actor worker thread")]

@@ -9,16 +9,25 @@ public static class SpillwayMetrics
     /// <summary>The meter every instrument belongs to.</summary>
     public const string MeterName = "Spillway.Actors";
 
-    /// <summary>Counter of messages accepted into mailboxes ({message}), by actor type; added when the mailbox takes a lane.</summary>
+    /// <summary>
+    /// Observable counter of messages accepted into mailboxes ({message}), by actor type: each actor's running total
+    /// (counted when the mailbox takes a lane, or drops it at a stop) plus those of stopped actors; one callback per system.
+    /// </summary>
     public const string SentMessages = "spillway.mailbox.sent.messages";
 
-    /// <summary>Counter of messages taken out of mailboxes and handed to handlers ({message}), by actor type.</summary>
+    /// <summary>
+    /// Observable counter of messages taken out of mailboxes and handed to handlers ({message}), by actor type: each
+    /// actor's running total plus those of stopped actors; one callback per system.
+    /// </summary>
     public const string ProcessedMessages = "spillway.mailbox.processed.messages";
 
     /// <summary>Observable up-down counter of messages waiting in mailboxes right now ({message}), by actor type; one callback per system.</summary>
     public const string QueuedMessages = "spillway.mailbox.queued.messages";
 
-    /// <summary>Histogram of how many messages a lane held when the mailbox took it ({message}), by actor type.</summary>
+    /// <summary>
+    /// Histogram of how many messages a lane held when the mailbox took it ({message}), by actor type; sampled: each
+    /// actor's first lane taken, then one in 16.
+    /// </summary>
     public const string LaneDepth = "spillway.mailbox.lane.depth";
 
     /// <summary>Histogram of the time a handler took per message (s), by actor type; one message in 64 is timed.</summary>

@@ -181,6 +181,24 @@ public sealed class BadInputTests
             () => ActorSystem.Create(new ActorSystemOptions { TurnSize = 0 }),
             Throws.TypeOf<ArgumentOutOfRangeException>().With.Property(nameof(ArgumentException.ParamName)).EqualTo(nameof(ActorSystemOptions.TurnSize)));
 
+    [TestCase(0)]
+    [TestCase(-16)]
+    [TestCase(3)]
+    [TestCase(24)]
+    public void Create_LaneDepthSampleIntervalNotAPowerOfTwo_ThrowsNamingIt(int interval) =>
+        Assert.That(
+            () => ActorSystem.Create(new ActorSystemOptions { LaneDepthSampleInterval = interval }),
+            Throws.TypeOf<ArgumentOutOfRangeException>().With.Property(nameof(ArgumentException.ParamName)).EqualTo(nameof(ActorSystemOptions.LaneDepthSampleInterval)));
+
+    [TestCase(1)]
+    [TestCase(64)]
+    public async Task Create_LaneDepthSampleIntervalAPowerOfTwo_Accepted(int interval)
+    {
+        await using var system = ActorSystem.Create(new ActorSystemOptions { LaneDepthSampleInterval = interval, WorkerCount = 1 });
+
+        Assert.That(system.Metrics.LaneDepthSampleMask, Is.EqualTo(interval - 1));
+    }
+
     [Test]
     public void Create_DefaultMailboxLanesZero_ThrowsNamingIt() =>
         Assert.That(

@@ -10,10 +10,12 @@ namespace Spillway.Samples.Dashboard.View;
 /// turns them into per-actor-type rates once per <see cref="Sample"/>.
 /// </summary>
 /// <remarks>
-/// Thread-safety: measurement callbacks come from every thread that tells or runs actors and only add to counters
-/// with <see cref="Interlocked"/>; <see cref="Sample"/> is called from one thread at a time (the view's loop), and it
-/// alone touches the previous-sample state. It must be created before the first message is told, because the queued
-/// count is an up-down counter whose total only makes sense from the start.
+/// Thread-safety: measurement callbacks of the recorded instruments come from every thread that tells or runs actors
+/// and only add to counters with <see cref="Interlocked"/>; <see cref="Sample"/> is called from one thread at a time
+/// (the view's loop), and it alone touches the previous-sample state. The observed instruments (sent, processed,
+/// queued and the scheduler gauges) report their current values, on the sampling thread, when <see cref="Sample"/>
+/// collects them: those are stored, not added up. It must be created before the first actor is spawned, because the
+/// live-actor count is an up-down counter whose total only makes sense from the start.
 /// </remarks>
 internal sealed class MetricsSampler : IDisposable
 {
@@ -45,6 +47,12 @@ internal sealed class MetricsSampler : IDisposable
     /// <summary>Reads the gauges and returns the numbers since the previous call.</summary>
     public DashboardSnapshot Sample()
     {
+        // The observed values are per actor type and system; a collection reports each afresh, so start from zero.
+        foreach (var counters in _types.Values)
+        {
+            counters.ResetObserved();
+        }
+
         _listener.RecordObservableInstruments();
         var now = Stopwatch.GetTimestamp();
         var seconds = Math.Max(Stopwatch.GetElapsedTime(_lastSample, now).TotalSeconds, 0.001);
@@ -95,6 +103,7 @@ internal sealed class MetricsSampler : IDisposable
         var counters = _types.GetOrAdd(type, static _ => new TypeCounters());
         switch (instrument.Name)
         {
+            // Observed: the current totals (sent and processed include stopped actors), summed over systems.
             case SpillwayMetrics.SentMessages:
                 Interlocked.Add(ref counters.Sent, value);
                 break;
@@ -134,9 +143,13 @@ internal sealed class MetricsSampler : IDisposable
     /// <summary>Running totals of one actor type; fields are public so callbacks can add to them with Interlocked.</summary>
     private sealed class TypeCounters
     {
+        // Observed (the current totals): zeroed by ResetObserved before each collection.
         public long Sent;
         public long Processed;
         public long Queued;
+
+        // Recorded: added to by every measurement. Lane depth is sampled (an actor's first lane taken, then one in 16),
+        // so LanesTaken counts samples, and the depth average and maximum are those of the sampled lanes.
         public long Live;
         public long Restarts;
         public long DeadLetters;
@@ -156,6 +169,12 @@ internal sealed class MetricsSampler : IDisposable
         private long _lastDepthSum;
         private long _lastHandled;
         private long _lastHandlerNanoseconds;
+
+        /// <summary>
+        /// Called on the sampling thread before it collects the observed instruments again. Plain writes: the observed
+        /// values arrive on this same thread, inside <see cref="MeterListener.RecordObservableInstruments"/>.
+        /// </summary>
+        public void ResetObserved() => (Sent, Processed, Queued) = (0, 0, 0);
 
         public void RecordDepth(long depth)
         {

@@ -11,8 +11,8 @@ namespace Spillway.Actors.Hosting.Tests.Metrics;
 /// </summary>
 public sealed class InstrumentCatalogTests
 {
-    [TestCase(SpillwayMetrics.SentMessages, "{message}", typeof(Counter<long>))]
-    [TestCase(SpillwayMetrics.ProcessedMessages, "{message}", typeof(Counter<long>))]
+    [TestCase(SpillwayMetrics.SentMessages, "{message}", typeof(ObservableCounter<long>))]
+    [TestCase(SpillwayMetrics.ProcessedMessages, "{message}", typeof(ObservableCounter<long>))]
     [TestCase(SpillwayMetrics.QueuedMessages, "{message}", typeof(ObservableUpDownCounter<long>))]
     [TestCase(SpillwayMetrics.LaneDepth, "{message}", typeof(Histogram<int>))]
     [TestCase(SpillwayMetrics.ProcessDuration, "s", typeof(Histogram<double>))]
@@ -65,7 +65,7 @@ public sealed class InstrumentCatalogTests
         Assert.That(sent.Instrument, Is.Not.Null);
         Assert.That(sent.Instrument!.Meter.Scope, Is.SameAs(meterFactory));
         Assert.That(sent.Instrument.Meter.Name, Is.EqualTo(SpillwayMetrics.MeterName));
-        Assert.That(sent.Sum(), Is.EqualTo(1));
+        Assert.That(sent.Observe(), Is.EqualTo(1));
     }
 
     [Test]

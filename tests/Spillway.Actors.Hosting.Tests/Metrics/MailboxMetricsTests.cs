@@ -4,11 +4,11 @@ using Spillway.Actors.Hosting.Tests.TestKit;
 namespace Spillway.Actors.Hosting.Tests.Metrics;
 
 /// <summary>
-/// The mailbox instruments follow the messages: <c>sent</c> and <c>processed</c> count every message (in bulk: sent when
-/// the mailbox takes a lane, processed once per turn), <c>queued</c> is observed as what waits in the mailbox right now,
-/// the lane-depth histogram gets one record per lane taken
-/// (adding up to the processed count), processed is recorded once per turn, and the duration histogram one record per
-/// message while a listener wants it. Every measurement carries the actor's type.
+/// The mailbox instruments follow the messages: <c>sent</c> and <c>processed</c> are observed counters that report every
+/// message so far, per actor type, stopped actors included (sent when the mailbox takes a lane, processed as a handler
+/// gets the message); <c>queued</c> is observed as what waits in the mailboxes right now; the lane-depth histogram gets
+/// the first lane an actor takes and one in 16 after (every one when a test asks); and the duration histogram one record
+/// per sampled message while a listener wants it. Every measurement carries the actor's type.
 /// </summary>
 public sealed class MailboxMetricsTests
 {
@@ -27,27 +27,27 @@ public sealed class MailboxMetricsTests
         actor.TellMany(Told);
         var handled = await actor.SyncAsync();
 
-        // Processed is recorded when the turn ends, just after the reply: wait for it, not for time.
-        await processed.WaitForSumAsync(Told + 1);
+        // A message counts as sent when its lane is taken and as processed just before its handler runs, so once the
+        // reply is here every message is in both totals: no wait needed.
         Assert.That(handled, Is.EqualTo(Told + 1));
-        Assert.That(sent.Sum(), Is.EqualTo(Told + 1));
+        Assert.That(sent.Observe(), Is.EqualTo(Told + 1));
+        Assert.That(processed.Observe(), Is.EqualTo(Told + 1));
         Assert.That(queued.Observe(), Is.Zero);
 
-        // Sent is recorded per lane taken, never per tell: far fewer records than messages.
-        Assert.That(sent.GetMeasurementSnapshot().Count, Is.LessThan(Told + 1));
+        // One measurement per actor type and collection, tagged with the type.
         foreach (var collector in new[] { sent, processed, queued })
         {
             Assert.That(collector.Instrument!.Unit, Is.EqualTo("{message}"), collector.Instrument.Name);
+            Assert.That(collector.GetMeasurementSnapshot(), Has.Count.EqualTo(1), collector.Instrument.Name);
             Assert.That(collector.GetMeasurementSnapshot(), Has.All.Matches<CollectedMeasurement<long>>(m => m.MatchesTags(s_counterType)), collector.Instrument.Name);
         }
     }
 
     [Test]
-    public async Task LaneDepthAndProcessed_BacklogBehindAGate_OneDepthRecordPerLaneTakenAndOneProcessedRecordPerTurn()
+    public async Task LaneDepthAndProcessed_BacklogBehindAGateSamplingEveryTake_OneDepthRecordPerLaneTaken()
     {
         const int Backlog = 200;
-        const int TurnSize = 64;
-        await using var metered = new MeteredSystem(options => options.TurnSize = TurnSize);
+        await using var metered = new MeteredSystem(options => options.LaneDepthSampleInterval = 1);
         using var processed = metered.Collect<long>(SpillwayMetrics.ProcessedMessages);
         using var queued = metered.Collect<long>(SpillwayMetrics.QueuedMessages);
         using var laneDepth = metered.Collect<int>(SpillwayMetrics.LaneDepth);
@@ -64,21 +64,139 @@ public sealed class MailboxMetricsTests
         Assert.That(queued.Observe(), Is.EqualTo(Backlog));
         gate.SetResult();
 
-        // Each turn records processed once it ends: once the sum is complete every turn has recorded.
-        await processed.WaitForSumAsync(Backlog + 1);
+        // Nothing signals the last message's handler: poll the observed total until every message has been handed over.
+        await processed.WaitForObservedAsync(Backlog + 1);
         Assert.That(queued.Observe(), Is.Zero);
-
-        Assert.That(processed.Sum(), Is.EqualTo(Backlog + 1));
 
         // One record per lane taken: the gate ping alone, then the whole backlog in one take.
         Assert.That(laneDepth.GetMeasurementSnapshot().Select(m => m.Value).ToArray(), Is.EqualTo(new[] { 1, Backlog }));
-        Assert.That(laneDepth.Sum(), Is.EqualTo(processed.Sum()));
+        Assert.That(laneDepth.Sum(), Is.EqualTo(processed.Observe()));
         Assert.That(laneDepth.Instrument!.Unit, Is.EqualTo("{message}"));
         Assert.That(laneDepth.GetMeasurementSnapshot().ContainsTags(s_counterType).Count(), Is.EqualTo(2));
+    }
 
-        // One processed record per turn, never per message: the gated turn, then turns of at most TurnSize. A turn
-        // records after it has queued the next one, which may record first on the other worker: compare as a multiset.
-        Assert.That(processed.GetMeasurementSnapshot().Select(m => m.Value).ToArray(), Is.EquivalentTo(new long[] { 1, 64, 64, 64, 8 }));
+    [Test]
+    public async Task LaneDepth_DefaultSampling_FirstLaneTakenThenOneInSixteen()
+    {
+        const int Asks = 40;
+        await using var metered = new MeteredSystem();
+        using var laneDepth = metered.Collect<int>(SpillwayMetrics.LaneDepth);
+        using var sent = metered.Collect<long>(SpillwayMetrics.SentMessages);
+        var actor = metered.System.Spawn<CounterActor, Ping>("counter");
+
+        // One ask at a time: each finds the lane holding just its message, so the actor takes exactly one lane per ask.
+        for (var i = 0; i < Asks; i++)
+        {
+            await actor.SyncAsync();
+        }
+
+        // Takes 1, 17 and 33 are recorded; every take still counts its messages as sent.
+        Assert.That(ActorMetrics.LaneDepthSampleInterval, Is.EqualTo(16));
+        Assert.That(laneDepth.GetMeasurementSnapshot().Select(m => m.Value).ToArray(), Is.EqualTo(new[] { 1, 1, 1 }));
+        Assert.That(laneDepth.GetMeasurementSnapshot().ContainsTags(s_counterType).Count(), Is.EqualTo(3));
+        Assert.That(sent.Observe(), Is.EqualTo(Asks));
+    }
+
+    [Test]
+    public async Task SentAndProcessed_ActorStopsThenAnotherOfItsTypeRuns_TotalsNeverGoDown()
+    {
+        await using var metered = new MeteredSystem();
+        using var sent = metered.Collect<long>(SpillwayMetrics.SentMessages);
+        using var processed = metered.Collect<long>(SpillwayMetrics.ProcessedMessages);
+        var first = metered.System.Spawn<CounterActor, Ping>("first");
+        first.TellMany(10);
+        await first.SyncAsync();
+        var whileLive = (Sent: sent.Observe(), Processed: processed.Observe());
+
+        await metered.System.StopAsync(first).OrTimeout();
+        var afterStop = (Sent: sent.Observe(), Processed: processed.Observe());
+        var afterStopTags = sent.GetMeasurementSnapshot();
+        var second = metered.System.Spawn<CounterActor, Ping>("second");
+        second.TellMany(5);
+        await second.SyncAsync();
+
+        Assert.That(whileLive, Is.EqualTo((11L, 11L)));
+        Assert.That(afterStop, Is.EqualTo((11L, 11L)), "the stopped actor's messages still count");
+        Assert.That(afterStopTags, Has.Count.EqualTo(1).And.All.Matches<CollectedMeasurement<long>>(m => m.MatchesTags(s_counterType)));
+        Assert.That(sent.Observe(), Is.EqualTo(17));
+        Assert.That(processed.Observe(), Is.EqualTo(17));
+    }
+
+    [Test]
+    public async Task Processed_ActorsStoppingWhileCollectedConcurrently_NeverGoesDownAndEndsAtTheTotal()
+    {
+        const int Actors = 200;
+        const int Told = 20;
+        await using var metered = new MeteredSystem();
+        using var processed = metered.Collect<long>(SpillwayMetrics.ProcessedMessages);
+        using var done = new CancellationTokenSource();
+
+        // Collects in a loop on another thread while actors retire: a retirement must never be seen half done (an
+        // actor counted both live and retired, or neither).
+        var collecting = Task.Run(() =>
+        {
+            var seen = new List<long>();
+            while (!done.IsCancellationRequested)
+            {
+                seen.Add(processed.Observe());
+            }
+
+            return seen;
+        });
+        for (var i = 0; i < Actors; i++)
+        {
+            var actor = metered.System.Spawn<CounterActor, Ping>();
+            actor.TellMany(Told);
+            await actor.SyncAsync();
+            await metered.System.StopAsync(actor).OrTimeout();
+        }
+
+        await done.CancelAsync();
+        var observed = await collecting.OrTimeout();
+
+        Assert.That(observed, Is.Ordered.Ascending, "an observed counter never goes down");
+        Assert.That(observed, Is.Not.Empty);
+        Assert.That(processed.Observe(), Is.EqualTo(Actors * (Told + 1)));
+    }
+
+    [Test]
+    public async Task SentAndProcessed_ManyActorsOfTwoTypes_OneMeasurementPerTypeSummingItsActors()
+    {
+        const int Counters = 20;
+        const int Told = 5;
+        await using var metered = new MeteredSystem();
+        using var sent = metered.Collect<long>(SpillwayMetrics.SentMessages);
+        using var processed = metered.Collect<long>(SpillwayMetrics.ProcessedMessages);
+        var counters = Enumerable.Range(0, Counters).Select(i => metered.System.Spawn<CounterActor, Ping>("counter" + i)).ToList();
+        var other = metered.System.Spawn(() => new DelegateActor<string>(), "other");
+        foreach (var counter in counters)
+        {
+            counter.TellMany(Told);
+        }
+
+        other.Tell("one");
+        other.Tell("two");
+        foreach (var counter in counters)
+        {
+            await counter.SyncAsync();
+        }
+
+        // The other type's two messages have no reply to wait on; half the counters stop (their totals stay).
+        await processed.WaitForObservedAsync((Counters * (Told + 1)) + 2);
+        foreach (var counter in counters.Take(Counters / 2))
+        {
+            await metered.System.StopAsync(counter).OrTimeout();
+        }
+
+        var otherType = new KeyValuePair<string, object?>(SpillwayMetrics.ActorTypeAttribute, "DelegateActor`1");
+        foreach (var collector in new[] { sent, processed })
+        {
+            collector.Observe();
+            var snapshot = collector.GetMeasurementSnapshot();
+            Assert.That(snapshot, Has.Count.EqualTo(2), collector.Instrument!.Name);
+            Assert.That(snapshot.ContainsTags(s_counterType).Single().Value, Is.EqualTo(Counters * (Told + 1)), collector.Instrument.Name);
+            Assert.That(snapshot.ContainsTags(otherType).Single().Value, Is.EqualTo(2), collector.Instrument.Name);
+        }
     }
 
     [Test]
@@ -88,6 +206,7 @@ public sealed class MailboxMetricsTests
         await using var metered = new MeteredSystem();
         using var queued = metered.Collect<long>(SpillwayMetrics.QueuedMessages);
         using var processed = metered.Collect<long>(SpillwayMetrics.ProcessedMessages);
+        using var sent = metered.Collect<long>(SpillwayMetrics.SentMessages);
         using var deadLetters = metered.Collect<long>(SpillwayMetrics.DeadLetters);
         var actor = metered.System.Spawn<CounterActor, Ping>("counter");
         var entered = Wait.Signal();
@@ -100,9 +219,10 @@ public sealed class MailboxMetricsTests
         var stopped = metered.System.StopAsync(actor);
         gate.SetResult();
         await stopped.OrTimeout();
-        await processed.WaitForSumAsync(1);
 
-        Assert.That(processed.Sum(), Is.EqualTo(1));
+        // The stopped actor's totals live on: the gated message was handled, and the dropped backlog was sent.
+        Assert.That(processed.Observe(), Is.EqualTo(1));
+        Assert.That(sent.Observe(), Is.EqualTo(1 + Backlog));
         Assert.That(deadLetters.Sum(), Is.EqualTo(Backlog));
         Assert.That(queued.Observe(), Is.Zero);
     }

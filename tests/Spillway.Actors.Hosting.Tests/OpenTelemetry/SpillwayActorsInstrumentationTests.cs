@@ -6,12 +6,12 @@ namespace Spillway.Actors.Hosting.Tests.OpenTelemetry;
 
 /// <summary>
 /// End to end with the OpenTelemetry SDK: <c>AddSpillwayActorsInstrumentation()</c> is all a meter provider needs to
-/// export the actor metrics, the histograms with their advised buckets.
+/// export the actor metrics, the observed counters as sums and the histograms with their advised buckets.
 /// </summary>
 public sealed class SpillwayActorsInstrumentationTests
 {
     [Test]
-    public async Task MeterProvider_WithInstrumentationAfterWorkload_ExportsProcessedMessagesPerActorType()
+    public async Task MeterProvider_WithInstrumentationAfterWorkload_ExportsSentAndProcessedMessagesPerActorType()
     {
         const int Told = 250;
         var exported = new List<Metric>();
@@ -25,15 +25,21 @@ public sealed class SpillwayActorsInstrumentationTests
         actor.TellMany(Told);
         await actor.Ask<int>(reply => new Ping(reply), Wait.Timeout);
 
-        // After the shutdown every turn has ended, so every processed count is recorded.
-        await system.ShutdownAsync().OrTimeout();
+        // A message counts as processed before its handler runs, so once the reply is here the total is complete. Flush
+        // while the system runs: the SDK reads observed counters when it collects, and shutdown disposes the meter.
         Assert.That(meterProvider.ForceFlush(), Is.True);
+        await system.ShutdownAsync().OrTimeout();
 
         var processed = exported.Last(metric => metric.Name == SpillwayMetrics.ProcessedMessages);
         Assert.That(processed.MeterName, Is.EqualTo(SpillwayMetrics.MeterName));
         Assert.That(processed.Unit, Is.EqualTo("{message}"));
         Assert.That(processed.MetricType, Is.EqualTo(MetricType.LongSum));
         Assert.That(SumFor(processed, nameof(OpenTelemetryProbeActor)), Is.EqualTo(Told + 1));
+
+        // Observed counters export as monotonic sums, like the synchronous counters they replaced.
+        var sent = exported.Last(metric => metric.Name == SpillwayMetrics.SentMessages);
+        Assert.That(sent.MetricType, Is.EqualTo(MetricType.LongSum));
+        Assert.That(SumFor(sent, nameof(OpenTelemetryProbeActor)), Is.EqualTo(Told + 1));
 
         var laneDepth = exported.Last(metric => metric.Name == SpillwayMetrics.LaneDepth);
         Assert.That(laneDepth.MetricType, Is.EqualTo(MetricType.Histogram));

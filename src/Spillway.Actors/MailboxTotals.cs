@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace Spillway.Actors;
+
+/// <summary>
+/// The callbacks of the three observed mailbox instruments of one actor system (sent, processed, queued), and the
+/// totals of actors that have stopped, so that the two counters never go down.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each live actor keeps plain running totals, written by its turn and read here with <see cref="Volatile"/>. A
+/// collection walks the live actor tree once per instrument and adds, per actor type, the totals of the actors it
+/// finds to the totals of the actors that have retired (stopped). Nothing here runs on the message path: a tell or a
+/// turn never takes <see cref="_lock"/>.
+/// </para>
+/// <para>
+/// Thread-safety: one lock, <see cref="_lock"/>, taken by a stopping actor's retirement (<see cref="TryRetire"/>), by
+/// messages dropped at a close (<see cref="AddDroppedSent"/>) and by every walk. Under it, an actor is either live (not
+/// retired: the walk reads its fields) or retired (its totals are in <see cref="_types"/> and the walk skips it), never
+/// both and never neither, so a collection counts every actor exactly once. The lock is never held while a listener
+/// runs: a callback returns a fresh array, which the listener reads after the lock is released.
+/// </para>
+/// </remarks>
+internal sealed class MailboxTotals
+{
+    private readonly object _lock = new();
+    private readonly ConcurrentDictionary<string, ActorCell> _topLevel;
+
+    /// <summary>Per actor type: the retired totals, and the walk's scratch sum. Guarded by <see cref="_lock"/>.</summary>
+    private readonly Dictionary<string, TypeTotals> _types = new(StringComparer.Ordinal);
+
+    /// <summary>The walk's to-do list, reused so a collection does not allocate one. Guarded by <see cref="_lock"/>.</summary>
+    private readonly Stack<ActorCell> _pending = new();
+
+    /// <summary>
+    /// Live actors whose parent retired before them, which the walk can no longer reach from the top-level actors. Only
+    /// a shutdown that runs out of time stops a parent before its children (see <see cref="ActorCell.ForceCloseTree"/>);
+    /// every other stop waits for the children first. Created on first use; guarded by <see cref="_lock"/>.
+    /// </summary>
+    private HashSet<ActorCell>? _orphans;
+
+    public MailboxTotals(ConcurrentDictionary<string, ActorCell> topLevel) => _topLevel = topLevel;
+
+    private enum Reading
+    {
+        Sent,
+        Processed,
+        Queued,
+    }
+
+    /// <summary>The <c>spillway.mailbox.sent.messages</c> callback: messages accepted so far, per actor type.</summary>
+    public IEnumerable<Measurement<long>> MeasureSent() => Measure(Reading.Sent);
+
+    /// <summary>The <c>spillway.mailbox.processed.messages</c> callback: messages handled so far, per actor type.</summary>
+    public IEnumerable<Measurement<long>> MeasureProcessed() => Measure(Reading.Processed);
+
+    /// <summary>The <c>spillway.mailbox.queued.messages</c> callback: messages waiting right now, per actor type.</summary>
+    public IEnumerable<Measurement<long>> MeasureQueued() => Measure(Reading.Queued);
+
+    /// <summary>
+    /// Claims the one-time "this actor has stopped" bookkeeping and folds the actor's totals into its type's retired
+    /// totals, atomically with respect to the walks. Called once the actor's turns are over, so nothing adds to its
+    /// totals afterwards.
+    /// </summary>
+    /// <returns><see langword="false"/> when the actor had already retired (a forced shutdown and the actor's own stop both get here).</returns>
+    public bool TryRetire(ActorCell cell)
+    {
+        lock (_lock)
+        {
+            if (!cell.TryMarkStopped_NeedsLock())
+            {
+                return false;
+            }
+
+            if (TypeOf(cell) is { } type)
+            {
+                type.RetiredSent += cell.SentTotal;
+                type.RetiredProcessed += cell.ProcessedTotal;
+            }
+
+            // Normally the children have all retired and left by now; after a forced shutdown some may live on.
+            _orphans?.Remove(cell);
+            foreach (var child in cell.SnapshotChildren())
+            {
+                if (!child.IsStopCounted_NeedsLock)
+                {
+                    (_orphans ??= []).Add(child);
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Counts as sent the messages a close dropped from an actor's lanes (never taken, so never in the actor's own
+    /// total). Added straight to the type's retired totals: a close may run on a thread other than the actor's turn,
+    /// and must not race the turn's plain writes to the actor's totals.
+    /// </summary>
+    public void AddDroppedSent(ActorCell cell, long count)
+    {
+        lock (_lock)
+        {
+            if (TypeOf(cell) is { } type)
+            {
+                type.RetiredSent += count;
+            }
+        }
+    }
+
+    private Measurement<long>[] Measure(Reading reading)
+    {
+        lock (_lock)
+        {
+            foreach (var type in _types.Values)
+            {
+                type.Walked = 0;
+            }
+
+            foreach (var root in _topLevel)
+            {
+                _pending.Push(root.Value);
+            }
+
+            if (_orphans is { } orphans)
+            {
+                foreach (var orphan in orphans)
+                {
+                    _pending.Push(orphan);
+                }
+            }
+
+            while (_pending.TryPop(out var cell))
+            {
+                // A retired actor's totals are already in its type's, and its children that live on are orphans: skip
+                // the whole subtree, or those children would count twice.
+                if (cell.IsStopCounted_NeedsLock)
+                {
+                    continue;
+                }
+
+                if (TypeOf(cell) is { } type)
+                {
+                    type.Walked += reading switch
+                    {
+                        Reading.Sent => cell.SentTotal,
+                        Reading.Processed => cell.ProcessedTotal,
+                        _ => cell.QueuedCount,
+                    };
+                }
+
+                cell.PushChildren(_pending);
+            }
+
+            var measurements = new Measurement<long>[_types.Count];
+            var i = 0;
+            foreach (var type in _types.Values)
+            {
+                var retired = reading switch
+                {
+                    Reading.Sent => type.RetiredSent,
+                    Reading.Processed => type.RetiredProcessed,
+                    _ => 0,
+                };
+                measurements[i++] = new Measurement<long>(type.Walked + retired, type.Tag);
+            }
+
+            return measurements;
+        }
+    }
+
+    /// <summary>The totals of the actor's type, created on first sight; <see langword="null"/> before the actor has a type.</summary>
+    private TypeTotals? TypeOf(ActorCell cell)
+    {
+        // The type tag is set once the first instance is built; a cell still being spawned has no totals yet.
+        var tag = cell.TypeTag;
+        if (tag.Value is not string name)
+        {
+            return null;
+        }
+
+        if (!_types.TryGetValue(name, out var type))
+        {
+            type = new TypeTotals(tag);
+            _types.Add(name, type);
+        }
+
+        return type;
+    }
+
+    /// <summary>One actor type's numbers; every field guarded by <see cref="_lock"/>.</summary>
+    private sealed class TypeTotals(KeyValuePair<string, object?> tag)
+    {
+        public KeyValuePair<string, object?> Tag { get; } = tag;
+
+        /// <summary>Sent by actors of this type that have retired, plus messages dropped from lanes by closes.</summary>
+        public long RetiredSent;
+
+        /// <summary>Handled by actors of this type that have retired.</summary>
+        public long RetiredProcessed;
+
+        /// <summary>The current walk's sum over live actors of this type.</summary>
+        public long Walked;
+    }
+}
