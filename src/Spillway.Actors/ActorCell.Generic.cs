@@ -210,11 +210,11 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         // References are not counted: a mailbox closes when its actor stops, never because references went away.
     }
 
-    public override void Execute()
+    public override void Execute(SchedulerWorker? worker)
     {
         try
         {
-            RunTurn();
+            RunTurn(worker);
         }
         catch (Exception error)
         {
@@ -323,7 +323,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     }
 
     /// <summary>Runs one turn; returns how many messages it took out of the mailbox.</summary>
-    private int RunTurn()
+    private int RunTurn(SchedulerWorker? worker)
     {
         var processed = 0;
         if (_suspension?.Failure is { } failure)
@@ -358,9 +358,24 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         var measure = Metrics.MeasureDuration;
         while (processed < _turnSize)
         {
+            if (processed != 0 && !_reader.HasBuffered && !Set.AnyLaneHasItems())
+            {
+                // The batch is used up and no lane holds more (the unlocked hint; EndTurn looks again after going idle).
+                // Measured: settling this with the light lane scan instead of the reader's full take path saves about a
+                // tenth of a one-message turn, the ping-pong case. Recycle as the take path would: a bounded mailbox gets
+                // its room back before the turn ends.
+                _reader.Recycle();
+                if (!AwaitMoreBriefly(worker))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
             if (!_reader.TryRead(out var message))
             {
-                if (!AwaitMoreBriefly())
+                if (!AwaitMoreBriefly(worker))
                 {
                     break;
                 }
@@ -429,9 +444,9 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     /// that window, which saves the mailbox a round trip through idle, a reschedule and a worker wake-up.
     /// </summary>
     /// <returns><see langword="true"/> when a lane now holds messages.</returns>
-    private bool AwaitMoreBriefly()
+    private bool AwaitMoreBriefly(SchedulerWorker? worker)
     {
-        if (!_scheduler.IsQuiet || Volatile.Read(ref _stopRequest) != NoStop)
+        if (!(worker?.IsQuiet ?? _scheduler.IsQuiet) || Volatile.Read(ref _stopRequest) != NoStop)
         {
             return false;
         }

@@ -61,7 +61,11 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     /// <summary>Gets a task that completes when the actor has fully stopped (children, hooks, watchers done).</summary>
     public Task Completion => EnsureStoppedSignal().Task;
 
-    public abstract void Execute();
+    /// <summary>Runs one turn; the entry point of schedulers without workers of their own (the .NET thread pool).</summary>
+    public void Execute() => Execute(worker: null);
+
+    /// <summary>Runs one turn on <paramref name="worker"/>, or on a thread the runtime does not own when it is <see langword="null"/>.</summary>
+    public abstract void Execute(SchedulerWorker? worker);
 
     /// <summary>Asks the actor to stop: at once (after the current message), or gracefully once its mailbox is drained.</summary>
     public abstract void RequestStop(bool graceful);

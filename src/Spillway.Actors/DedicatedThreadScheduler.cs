@@ -323,7 +323,7 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
         }
     }
 
-    private sealed class Worker(DedicatedThreadScheduler owner, int index)
+    private sealed class Worker(DedicatedThreadScheduler owner, int index) : SchedulerWorker
     {
         /// <summary>The item to run right after the current turn; exchanged atomically by the owner, stealers and the rescuer.</summary>
         public IThreadPoolWorkItem? Next;
@@ -353,6 +353,10 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
         public IThreadPoolWorkItem? CurrentItem;
 
         public int Index => index;
+
+        // Asked by the turn running on this worker: its own slot is read without a thread-static lookup (a plain read
+        // is enough for a hint: only this thread fills the slot, and a stealer emptying it only makes the answer stale).
+        public override bool IsQuiet => Next is null && owner._ready.IsEmpty;
 
         public void Run()
         {
@@ -446,7 +450,15 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
             Volatile.Write(ref TurnEdges, TurnEdges + 1);
             try
             {
-                item.Execute();
+                if (item is ActorCell cell)
+                {
+                    // Hand the turn its worker, so it asks about this worker without a thread-static lookup.
+                    cell.Execute(this);
+                }
+                else
+                {
+                    item.Execute();
+                }
             }
             catch (Exception error)
             {
