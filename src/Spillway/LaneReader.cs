@@ -13,6 +13,12 @@ namespace Spillway;
 /// </remarks>
 internal sealed class LaneReader<T>
 {
+    /// <summary>How many lanes a reader takes before its tiny storage is replaced (see <see cref="Recycle"/>).</summary>
+    private const int BusyLaneTakes = 64;
+
+    /// <summary>How many elements fill 64 bytes: the smallest storage a busy reader keeps.</summary>
+    private static readonly int s_cacheLineElements = Math.Max(1, 64 / Unsafe.SizeOf<T>());
+
     private readonly LaneSet<T> _set;
 
     /// <summary>The lane storage taken in the last swap; messages at [<see cref="_index"/>, <see cref="_count"/>) are unread.</summary>
@@ -23,10 +29,16 @@ internal sealed class LaneReader<T>
     /// <summary>The lane the next scan starts at: one past the lane taken last, so lanes are served round-robin.</summary>
     private int _cursor;
 
+    /// <summary>Lanes taken while the batch storage was still smaller than a cache line; see <see cref="Recycle"/>.</summary>
+    private int _smallTakes;
+
     public LaneReader(LaneSet<T> set) => _set = set;
 
     /// <summary>Gets the lane set read from.</summary>
     public LaneSet<T> Set => _set;
+
+    /// <summary>Gets how many messages the reader's batch storage can hold (tests watch it grow for busy readers).</summary>
+    public int StorageLength => _batch.Length;
 
     /// <summary>Gets whether the current batch still holds unread messages.</summary>
     public bool HasBuffered => _index < _count;
@@ -187,7 +199,8 @@ internal sealed class LaneReader<T>
 
     /// <summary>
     /// Clears the consumed batch so it holds no references, and gives its room back on a bounded channel. Called before
-    /// the next lane is taken, and by the receiver as soon as a read takes the last message of the batch.
+    /// the next lane is taken, and by the receiver as soon as a read takes the last message of the batch. A busy reader
+    /// with storage smaller than a cache line gets a cache line's worth, once (the only allocation a reader makes).
     /// </summary>
     public void Recycle()
     {
@@ -207,6 +220,15 @@ internal sealed class LaneReader<T>
         if (_set.IsBounded)
         {
             _set.Release(consumed);
+        }
+
+        if (_batch.Length < s_cacheLineElements && ++_smallTakes >= BusyLaneTakes)
+        {
+            // A busy reader whose batches are tiny (a ping-pong: one message per take) gets storage of at least a cache
+            // line. Tiny arrays of different mailboxes sit side by side on the heap, and two mailboxes read and written
+            // on two cores at once would otherwise share a cache line. Idle mailboxes keep their tiny arrays.
+            _batch = new T[s_cacheLineElements];
+            _smallTakes = 0;
         }
     }
 }
