@@ -4,7 +4,8 @@ namespace Spillway.Actors.Benchmarks;
 
 /// <summary>
 /// Entry point. <c>dotnet run -c Release -- --filter '*'</c> picks benchmarks (any BenchmarkDotNet switch works);
-/// <c>dotnet run -c Release -- idle-memory</c> measures the bytes each idle actor holds in each runtime.
+/// <c>dotnet run -c Release -- idle-memory</c> measures the bytes each idle actor holds in each runtime;
+/// <c>dotnet run -c Release -- pingpong-driver [pairs] [seconds]</c> runs Spillway's ping-pong in process for a quick look.
 /// </summary>
 public static class Program
 {
@@ -13,6 +14,14 @@ public static class Program
         if (args is ["idle-memory", ..])
         {
             await IdleActorMemory.RunAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+            return 0;
+        }
+
+        if (args is ["pingpong-driver", ..])
+        {
+            var pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1;
+            var seconds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 8;
+            await PingPongDriver.RunAsync(Console.Out, pairs, TimeSpan.FromSeconds(seconds));
             return 0;
         }
 

@@ -29,8 +29,8 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
     /// <summary>
     /// How many items in a row a worker may take from its own next slot before it serves the shared queue. A streak of
     /// one-message turns lasts about 10 microseconds at this length, a short wait for the queue; a shorter streak (32
-    /// was tried) rotates ping-pong chains between workers so often that moving their state between cores costs more
-    /// than a tenth of the throughput with four pairs on two workers.
+    /// was tried) rotates ping-pong chains between workers so often that moving their state between cores costs several
+    /// percent of the throughput with four pairs on two workers.
     /// </summary>
     private const int MaxNextStreak = 256;
 
