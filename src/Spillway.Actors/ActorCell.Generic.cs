@@ -158,6 +158,15 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             current = seen;
         }
 
+        if (!graceful)
+        {
+            // An immediate stop does not wait out a restart backoff. Read after the request is stored (the CAS above is
+            // a full fence): pairs with WaitOutBackoffAsync, which publishes its cancellation and then reads the request,
+            // so either it sees this stop or this read sees its cancellation. (A graceful stop drains, so it lets the
+            // restart happen and the new instance handle what is queued.)
+            Volatile.Read(ref _suspension)?.CancelBackoff();
+        }
+
         // CAS (full fence after the request is stored): if the mailbox is idle, queue a turn to act on the request; if
         // a turn is running, its "look again" step reads the request after storing idle.
         if (Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
@@ -606,9 +615,11 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             CancelTimers();
             await DisposeScopeAsync().ConfigureAwait(true);
             var backoff = Strategy.BackoffFor(restarts);
-            if (backoff > TimeSpan.Zero)
+            if (backoff > TimeSpan.Zero && !await WaitOutBackoffAsync(backoff).ConfigureAwait(true))
             {
-                await Task.Delay(backoff, System.TimeProvider).ConfigureAwait(true);
+                // An immediate stop came during the backoff: stop now rather than restart first.
+                await StopAsync().ConfigureAwait(false);
+                return;
             }
 
             try
@@ -632,6 +643,40 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             {
                 error = startError;
             }
+        }
+    }
+
+    /// <summary>Waits out a restart backoff on the system's clock, unless an immediate stop is asked for first.</summary>
+    /// <returns><see langword="false"/> when an immediate stop cut the backoff short (or came before it).</returns>
+    private async ValueTask<bool> WaitOutBackoffAsync(TimeSpan backoff)
+    {
+        // The turn's suspension state is where RequestStop looks for the backoff; it exists from here on (the turn
+        // suspends on this very wait), so actors that never back off never allocate it.
+        var suspension = _suspension ??= new Suspension(this);
+        var cancellation = new CancellationTokenSource();
+
+        // Interlocked (full fence) before the stop request is read: pairs with RequestStop, see there.
+        Interlocked.Exchange(ref suspension.BackoffCancellation, cancellation);
+        try
+        {
+            if (Volatile.Read(ref _stopRequest) == ImmediateStop)
+            {
+                return false;
+            }
+
+            await Task.Delay(backoff, System.TimeProvider, cancellation.Token).ConfigureAwait(true);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return false;
+        }
+        finally
+        {
+            // Interlocked: a stop racing this line either cancels the source before it is withdrawn or finds no source.
+            // Not disposed: a stop may be cancelling it on another thread right now, and a source without a timer or a
+            // wait handle holds nothing that needs disposing.
+            Interlocked.Exchange(ref suspension.BackoffCancellation, null);
         }
     }
 
@@ -782,6 +827,22 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
         /// <summary>The pending handler's exception, handled at the start of the resumed turn.</summary>
         public Exception? Failure;
+
+        /// <summary>Cancels the restart backoff being waited out, if any; published and withdrawn by interlocked exchange.</summary>
+        public CancellationTokenSource? BackoffCancellation;
+
+        /// <summary>Cuts a pending restart backoff short (an immediate stop); callable from any thread.</summary>
+        public void CancelBackoff()
+        {
+            if (Volatile.Read(ref BackoffCancellation) is not { } cancellation)
+            {
+                return;
+            }
+
+            // Asynchronously: the backoff's continuation (the stop) must not run on the thread asking for the stop. The
+            // source is never disposed, so a backoff that has just ended makes this a harmless late cancellation.
+            _ = cancellation.CancelAsync();
+        }
 
         public const int Resumed = 0;
         public const int Waiting = 1;

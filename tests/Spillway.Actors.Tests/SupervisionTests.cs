@@ -152,6 +152,50 @@ public sealed class SupervisionTests
     }
 
     [Test]
+    public async Task Restart_ImmediateStopDuringBackoff_StopsAtOnceAndQueuedMessagesBecomeDeadLetters()
+    {
+        var time = new TimerWatchingTimeProvider();
+        await using var system = ActorSystem.Create(new ActorSystemOptions { TimeProvider = time, SlowTurnThreshold = TimeSpan.Zero });
+        var deadLetters = new ConcurrentQueue<DeadLetter>();
+        system.DeadLetterReceived += (_, letter) => deadLetters.Enqueue(letter);
+        var recorder = new Recorder();
+        var backoff = TimeSpan.FromMinutes(10);
+        var actor = recorder.Spawn(system, SupervisionStrategy.Restart(maxRestarts: 5, backoff: backoff));
+
+        actor.Tell(new Work(1, Fail: true));
+        await time.WhenTimerCreated(backoff).OrTimeout();
+        actor.Tell(new Work(2));
+
+        // The clock never moves: a stop that waited out the backoff would never finish.
+        await system.StopAsync(actor).OrTimeout();
+
+        Assert.That(recorder.Instances, Is.EqualTo(1), "restarted although stopped during the backoff");
+        Assert.That(recorder.Stopped.Task.IsCompleted, Is.True, "OnStoppedAsync did not run");
+        Assert.That(actor.IsStopped, Is.True);
+        Assert.That(recorder.Processed, Is.Empty);
+        Assert.That(deadLetters.Select(letter => letter.Message), Is.EqualTo(new object[] { new Work(2) }));
+    }
+
+    [Test]
+    public async Task Restart_ImmediateStopFromAnotherThreadRacingTheBackoff_AlwaysStopsWithoutTheClock()
+    {
+        for (var round = 0; round < 50; round++)
+        {
+            var time = new TimerWatchingTimeProvider();
+            await using var system = ActorSystem.Create(new ActorSystemOptions { TimeProvider = time, SlowTurnThreshold = TimeSpan.Zero });
+            var recorder = new Recorder();
+            var actor = recorder.Spawn(system, SupervisionStrategy.Restart(maxRestarts: 5, backoff: TimeSpan.FromMinutes(10)));
+
+            // The failure and the stop race: the stop may land before the backoff begins, during it, or as it starts.
+            actor.Tell(new Work(1, Fail: true));
+            await system.StopAsync(actor).OrTimeout();
+
+            Assert.That(actor.IsStopped, Is.True, $"round {round}");
+            Assert.That(recorder.Instances, Is.EqualTo(1), $"round {round}: restarted although stopped");
+        }
+    }
+
+    [Test]
     public async Task Restart_FactoryThrowsForTheNewInstance_StopsTheActor()
     {
         await using var system = ActorSystem.Create();
