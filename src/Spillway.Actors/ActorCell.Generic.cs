@@ -308,6 +308,9 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         {
             System.PublishDeadLetter(message, Path, reason, TypeTag);
         }
+
+        // A dropped request of an ask fails that ask now rather than at its timeout.
+        System.PendingAsks.FailDropped(this, dropped, Path);
     }
 
     /// <summary>The last step of every stop: stopped, counted once, watchers told, stop waiters released.</summary>

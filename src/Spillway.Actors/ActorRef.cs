@@ -71,8 +71,9 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// <exception cref="InvalidOperationException">The request became a dead letter (the actor is stopped, or its mailbox is full).</exception>
     /// <remarks>
     /// The task throws the exception the actor passed to <see cref="Reply{T}.Fail"/>, if it did. A request the mailbox
-    /// accepted but the actor never handled (it stopped first, and the request became a dead letter) ends with
-    /// <see cref="TimeoutException"/> at the timeout, so prefer a finite timeout.
+    /// accepted but the actor never handled (it stopped first, and the request became a dead letter) fails the task at
+    /// once with <see cref="InvalidOperationException"/>. The request is recognised by the message type's equality, so
+    /// build requests that carry their <see cref="Reply{T}"/> (records and structs then compare by it).
     /// </remarks>
     public Task<TReply> Ask<TReply>(Func<Reply<TReply>, TMsg> createMessage, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -94,15 +95,18 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
             ThrowNullMessage();
         }
 
+        // Registered before the append: a stop that drops the request after it landed finds the ask and fails it.
+        var pending = Cell.System.PendingAsks.Register(Cell, message, reply);
         var outcome = _handle.TryAppend(message);
         if (outcome >= AppendOutcome.Closed)
         {
+            pending.Unregister();
             Cell.OnRejected(message, outcome);
             return Task.FromException<TReply>(new InvalidOperationException(
                 $"The request to {Path} could not be delivered ({Cell.DescribeRejection(outcome)}); it became a dead letter."));
         }
 
-        return AskAwaiter<TReply>.Watch(reply, timeout, Cell.System.TimeProvider, cancellationToken);
+        return AskAwaiter<TReply>.Watch(reply, pending, timeout, Cell.System.TimeProvider, cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -74,6 +74,9 @@ public sealed partial class ActorSystem : IAsyncDisposable
     /// <summary>Gets the callbacks of the observed mailbox instruments and the totals of stopped actors.</summary>
     internal MailboxTotals MailboxTotals { get; }
 
+    /// <summary>Gets the asks whose accepted requests still wait for a reply, per actor.</summary>
+    internal PendingAsks PendingAsks { get; } = new();
+
     internal IServiceProvider? Services => _options.Services;
 
     /// <summary>Creates and starts an actor system.</summary>

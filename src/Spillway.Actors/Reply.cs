@@ -39,4 +39,8 @@ public sealed class Reply<T>
         _completion.TrySetException(new TimeoutException($"No reply within {timeout}."));
 
     internal void Cancel(CancellationToken cancellationToken) => _completion.TrySetCanceled(cancellationToken);
+
+    internal void FailUndelivered(string recipient) =>
+        _completion.TrySetException(new InvalidOperationException(
+            $"The request to {recipient} was accepted but never handled: the actor stopped first, and the request became a dead letter."));
 }

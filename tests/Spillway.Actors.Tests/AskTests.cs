@@ -141,6 +141,62 @@ public sealed class AskTests
         Assert.That(system.DeadLetterCount, Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task Ask_RequestQueuedWhenTheActorStops_FailsAtOnceAsDeadLetter()
+    {
+        await using var system = ActorSystem.Create();
+        var (actor, entered, gate) = SpawnGated<GatedRequest>(system, static m => (m.Gate, m.Reply));
+        actor.Tell(new GatedRequest(gate.Task, null));
+        await entered.Task.OrTimeout();
+
+        // Queued behind the gated message; no timeout, so only the dropped request can end this ask.
+        var ask = actor.Ask<int>(r => new GatedRequest(null, r), Timeout.InfiniteTimeSpan);
+        var stop = system.StopAsync(actor);
+        gate.SetResult();
+        await stop.OrTimeout();
+
+        var error = Assert.ThrowsAsync<InvalidOperationException>(async () => await ask.OrTimeout());
+        Assert.That(error!.Message, Does.Contain("never handled"));
+        Assert.That(system.DeadLetterCount, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Ask_StructRequestQueuedWhenTheActorStops_FailsAtOnceAsDeadLetter()
+    {
+        await using var system = ActorSystem.Create();
+        var (actor, entered, gate) = SpawnGated<GatedStructRequest>(system, static m => (m.Gate, m.Reply));
+        actor.Tell(new GatedStructRequest(gate.Task, null));
+        await entered.Task.OrTimeout();
+
+        var first = actor.Ask<int>(r => new GatedStructRequest(null, r), Timeout.InfiniteTimeSpan);
+        var second = actor.Ask<int>(r => new GatedStructRequest(null, r), Timeout.InfiniteTimeSpan);
+        var stop = system.StopAsync(actor);
+        gate.SetResult();
+        await stop.OrTimeout();
+
+        // Each dropped request fails its own ask (structs compare by value, and each carries its own Reply).
+        Assert.That(async () => await first.OrTimeout(), Throws.InvalidOperationException);
+        Assert.That(async () => await second.OrTimeout(), Throws.InvalidOperationException);
+    }
+
+    [Test]
+    public async Task Ask_ManyAnsweredAsks_LeaveNothingRegistered()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+
+        for (var i = 0; i < 100; i++)
+        {
+            await actor.Ask<int>(r => new Request(Answer.Echo, i, r), Timeout.InfiniteTimeSpan).OrTimeout();
+        }
+
+        // A new registration drops every answered ask still listed: only the pending one is left.
+        var kept = actor.Ask<int>(r => new Request(Answer.Keep, 0, r), Timeout.InfiniteTimeSpan);
+        Assert.That(system.PendingAsks.CountFor(actor.Cell), Is.EqualTo(1));
+        await actor.Ask<int>(r => new Request(Answer.SendKept, 0, r), Wait.Timeout);
+        Assert.That(await kept.OrTimeout(), Is.EqualTo(-1));
+    }
+
     [TestCase(0)]
     [TestCase(-5)]
     public async Task Ask_TimeoutNotPositive_ThrowsArgumentOutOfRange(int seconds)
@@ -165,6 +221,33 @@ public sealed class AskTests
         var replies = await Task.WhenAll(asks).OrTimeout();
 
         Assert.That(replies, Is.EqualTo(Enumerable.Range(1, 10_000)));
+    }
+
+    private sealed record GatedRequest(Task? Gate, Reply<int>? Reply);
+
+    private readonly record struct GatedStructRequest(Task? Gate, Reply<int>? Reply);
+
+    /// <summary>An actor that waits on a message's gate (signalling that it entered) and answers requests with 1.</summary>
+    private static (ActorRef<TMsg> Actor, TaskCompletionSource Entered, TaskCompletionSource Gate) SpawnGated<TMsg>(
+        ActorSystem system, Func<TMsg, (Task? Gate, Reply<int>? Reply)> parts)
+    {
+        var entered = Wait.Signal();
+        var gate = Wait.Signal();
+        var actor = system.Spawn(() => new DelegateActor<TMsg>
+        {
+            OnReceive = async (_, message) =>
+            {
+                var (messageGate, reply) = parts(message);
+                if (messageGate is not null)
+                {
+                    entered.TrySetResult();
+                    await messageGate;
+                }
+
+                reply?.Send(1);
+            },
+        });
+        return (actor, entered, gate);
     }
 
     private static ActorRef<Request> SpawnAnswerer(ActorSystem system)
