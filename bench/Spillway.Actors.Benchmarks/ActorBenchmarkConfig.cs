@@ -21,15 +21,22 @@ namespace Spillway.Actors.Benchmarks;
 public sealed class ActorBenchmarkConfig : ManualConfig
 {
     public ActorBenchmarkConfig()
+        => Configure(this, "TwoCore", iterations: 20);
+
+    /// <summary>
+    /// Adds the job (three launches, 15 warm-ups, one invocation per iteration), the memory diagnoser and the Op/s
+    /// column to <paramref name="config"/>: the settings every actor benchmark shares.
+    /// </summary>
+    internal static void Configure(ManualConfig config, string id, int iterations)
     {
-        AddJob(Job.Default
-            .WithId("TwoCore")
+        config.AddJob(Job.Default
+            .WithId(id)
             .WithLaunchCount(3)
             .WithWarmupCount(15)
-            .WithIterationCount(20)
+            .WithIterationCount(iterations)
             .WithInvocationCount(1)
             .WithUnrollFactor(1));
-        AddDiagnoser(MemoryDiagnoser.Default);
-        AddColumn(StatisticColumn.OperationsPerSecond);
+        config.AddDiagnoser(MemoryDiagnoser.Default);
+        config.AddColumn(StatisticColumn.OperationsPerSecond);
     }
 }

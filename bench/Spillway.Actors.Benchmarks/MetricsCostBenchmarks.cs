@@ -1,8 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Diagnosers;
-using BenchmarkDotNet.Jobs;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 
@@ -85,15 +82,5 @@ public class MetricsCostBenchmarks
 public sealed class MetricsCostConfig : ManualConfig
 {
     public MetricsCostConfig()
-    {
-        AddJob(Job.Default
-            .WithId("TwoCoreLong")
-            .WithLaunchCount(3)
-            .WithWarmupCount(15)
-            .WithIterationCount(30)
-            .WithInvocationCount(1)
-            .WithUnrollFactor(1));
-        AddDiagnoser(MemoryDiagnoser.Default);
-        AddColumn(StatisticColumn.OperationsPerSecond);
-    }
+        => ActorBenchmarkConfig.Configure(this, "TwoCoreLong", iterations: 30);
 }

@@ -110,38 +110,20 @@ public class PingPongBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = HopsPerRound)]
-    public Task Spillway()
-    {
-        _countdown.Reset(Pairs);
-        foreach (var a in _spillwayStarters)
-        {
-            a.Tell(HopsPerRound / Pairs);
-        }
-
-        return _countdown.Done;
-    }
+    public Task Spillway() => StartRound(_spillwayStarters, _countdown);
 
     /// <summary>The same Spillway pairs on <see cref="SchedulerKind.ThreadPool"/>: the dedicated workers' comparison.</summary>
     [Benchmark(OperationsPerInvoke = HopsPerRound)]
-    public Task SpillwayThreadPool()
+    public Task SpillwayThreadPool() => StartRound(_threadPoolStarters, _countdown);
+
+    /// <summary>
+    /// Spawns <paramref name="pairs"/> Spillway ping-pong pairs in <paramref name="system"/> and returns the first player
+    /// of each (the one a round starts with); every pair signals <paramref name="countdown"/> when its ball runs out.
+    /// </summary>
+    internal static ActorRef<int>[] SpawnSpillwayPairs(ActorSystem system, int pairs, Countdown countdown)
     {
-        _countdown.Reset(Pairs);
-        foreach (var a in _threadPoolStarters)
-        {
-            a.Tell(HopsPerRound / Pairs);
-        }
-
-        return _countdown.Done;
-    }
-
-    private Ball[] CreateBalls() => Enumerable.Range(0, Pairs).Select(_ => new Ball()).ToArray();
-
-    private (ActorSystem System, ActorRef<int>[] Starters) CreateSpillwayPairs(ActorSystemOptions options)
-    {
-        var countdown = _countdown;
-        var system = ActorSystem.Create(options);
-        var starters = new ActorRef<int>[Pairs];
-        for (var p = 0; p < Pairs; p++)
+        var starters = new ActorRef<int>[pairs];
+        for (var p = 0; p < pairs; p++)
         {
             var partnerOfA = new PartnerBox<ActorRef<int>>();
             var a = system.Spawn(() => new SpillwayPlayer(partnerOfA, countdown));
@@ -150,7 +132,27 @@ public class PingPongBenchmarks
             starters[p] = a;
         }
 
-        return (system, starters);
+        return starters;
+    }
+
+    /// <summary>Starts one round of <see cref="HopsPerRound"/> hops split across the pairs; the task completes when every pair is done.</summary>
+    internal static Task StartRound(ActorRef<int>[] starters, Countdown countdown)
+    {
+        countdown.Reset(starters.Length);
+        foreach (var starter in starters)
+        {
+            starter.Tell(HopsPerRound / starters.Length);
+        }
+
+        return countdown.Done;
+    }
+
+    private Ball[] CreateBalls() => Enumerable.Range(0, Pairs).Select(_ => new Ball()).ToArray();
+
+    private (ActorSystem System, ActorRef<int>[] Starters) CreateSpillwayPairs(ActorSystemOptions options)
+    {
+        var system = ActorSystem.Create(options);
+        return (system, SpawnSpillwayPairs(system, Pairs, _countdown));
     }
 
     /// <summary>Set once before the first message, then only read by the owning actor.</summary>

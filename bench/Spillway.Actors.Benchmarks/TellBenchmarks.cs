@@ -95,23 +95,15 @@ public class TellBenchmarks
     });
 
     [Benchmark(OperationsPerInvoke = TotalMessages)]
-    public Task Spillway() => Run(sender =>
-    {
-        var actor = _spillwayRefs[sender];
-        return () =>
-        {
-            for (var i = 0; i < TotalMessages / Senders; i++)
-            {
-                actor.Tell(i);
-            }
-        };
-    });
+    public Task Spillway() => RunSpillway(_spillwayRefs);
 
     /// <summary>The same Spillway actor on <see cref="SchedulerKind.ThreadPool"/>: the dedicated workers' comparison.</summary>
     [Benchmark(OperationsPerInvoke = TotalMessages)]
-    public Task SpillwayThreadPool() => Run(sender =>
+    public Task SpillwayThreadPool() => RunSpillway(_spillwayThreadPoolRefs);
+
+    private Task RunSpillway(ActorRef<int>[] refs) => Run(sender =>
     {
-        var actor = _spillwayThreadPoolRefs[sender];
+        var actor = refs[sender];
         return () =>
         {
             for (var i = 0; i < TotalMessages / Senders; i++)

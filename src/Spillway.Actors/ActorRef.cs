@@ -106,7 +106,7 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
                 $"The request to {Path} could not be delivered ({Cell.DescribeRejection(outcome)}); it became a dead letter."));
         }
 
-        return AskAwaiter<TReply>.Watch(reply, pending, timeout, Cell.System.TimeProvider, cancellationToken);
+        return AskAwaiter<TReply>.Watch(reply, timeout, Cell.System.TimeProvider, cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -7,7 +7,7 @@ namespace Spillway.Actors;
 /// </remarks>
 internal static class AskAwaiter<TReply>
 {
-    public static Task<TReply> Watch(Reply<TReply> reply, PendingAsk pending, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    public static Task<TReply> Watch(Reply<TReply> reply, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         ITimer? timer = null;
         if (timeout != Timeout.InfiniteTimeSpan)
@@ -23,20 +23,20 @@ internal static class AskAwaiter<TReply>
             ? cancellationToken.UnsafeRegister(static (state, token) => ((Reply<TReply>)state!).Cancel(token), reply)
             : default;
 
-        // However the ask ends (reply, failure, time-out, cancellation, dropped request), release the timer and the
-        // registration, and forget the pending ask so the actor's list does not keep it.
-        reply.Task.ContinueWith(
-            static (_, state) =>
-            {
-                var (t, r, p) = ((ITimer?, CancellationTokenRegistration, PendingAsk))state!;
-                t?.Dispose();
-                r.Dispose();
-                p.Unregister();
-            },
-            (timer, registration, pending),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        if (timer is not null || cancellationToken.CanBeCanceled)
+        {
+            reply.Task.ContinueWith(
+                static (_, state) =>
+                {
+                    var (t, r) = ((ITimer?, CancellationTokenRegistration))state!;
+                    t?.Dispose();
+                    r.Dispose();
+                },
+                (timer, registration),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
 
         return reply.Task;
     }

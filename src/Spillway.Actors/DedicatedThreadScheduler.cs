@@ -96,9 +96,8 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
 
     public override int ReadyCount => _ready.Count;
 
-    // The worker's own next slot first: it is the cheap test, and on the ping-pong path (a handler has just told an idle
-    // actor) it settles the answer without reading the shared queue's head and tail.
-    public override bool IsQuiet => t_worker?.Next is null && _ready.IsEmpty;
+    // Turns on this pool's workers ask their worker directly (SchedulerWorker); this is for anyone else.
+    public override bool IsQuiet => t_worker is { } worker && ReferenceEquals(worker.Owner, this) ? worker.IsQuiet : _ready.IsEmpty;
 
     /// <summary>Gets the worker threads, for tests that check none is left running.</summary>
     internal IReadOnlyList<Thread> Threads => _threads;
@@ -354,8 +353,9 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
 
         public int Index => index;
 
-        // Asked by the turn running on this worker: its own slot is read without a thread-static lookup (a plain read
-        // is enough for a hint: only this thread fills the slot, and a stealer emptying it only makes the answer stale).
+        // The worker's own next slot first: it is the cheap test, and on the ping-pong path (a handler has just told an
+        // idle actor) it settles the answer without reading the shared queue's head and tail. A plain read is enough for
+        // a hint: only this thread fills the slot, and a stealer emptying it only makes the answer stale.
         public override bool IsQuiet => Next is null && owner._ready.IsEmpty;
 
         public void Run()

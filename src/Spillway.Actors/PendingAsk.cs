@@ -9,7 +9,7 @@ internal abstract class PendingAsk
     /// <summary>Fails the ask: its request became a dead letter.</summary>
     public abstract void FailAsDeadLetter(string recipient);
 
-    /// <summary>Forgets this ask (its reply came, it timed out or was cancelled, or its request was refused).</summary>
+    /// <summary>Forgets this ask: its request was refused, so no close will ever drop it.</summary>
     public abstract void Unregister();
 }
 

@@ -23,7 +23,8 @@ internal sealed class PendingAsks
         var entries = _byActor.GetValue(actor, static _ => []);
         lock (entries)
         {
-            // Asks without a timeout or a token never unregister themselves; drop the answered ones here.
+            // Ended asks (answered, timed out, cancelled) are forgotten here, on the next ask to the same actor, so an
+            // ask costs no clean-up of its own; a dropped request's ask is removed when it is failed.
             entries.RemoveAll(static entry => entry.IsCompleted);
             entries.Add(pending);
         }
@@ -31,7 +32,7 @@ internal sealed class PendingAsks
         return pending;
     }
 
-    /// <summary>Forgets an ask (answered, timed out, cancelled, or its request was refused).</summary>
+    /// <summary>Forgets an ask whose request the mailbox refused.</summary>
     public void Unregister(ActorCell actor, PendingAsk pending)
     {
         if (_byActor.TryGetValue(actor, out var entries))
