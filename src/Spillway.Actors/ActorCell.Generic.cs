@@ -334,39 +334,21 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         }
     }
 
-    /// <summary>Runs one turn; returns how many messages it took out of the mailbox.</summary>
-    private int RunTurn(SchedulerWorker? worker)
+    /// <summary>Runs one turn: the lifecycle steps that are due, then up to a turn's budget of messages.</summary>
+    /// <remarks>
+    /// Everything but the message loop is out of line (<see cref="PrepareTurn"/>, <see cref="RecoverFrom"/>): the
+    /// lifecycle steps await async methods, and inlined here their state machines made this method's frame several
+    /// times larger, which every one-message turn (the ping-pong path) paid for in its prologue.
+    /// </remarks>
+    private void RunTurn(SchedulerWorker? worker)
     {
+        if ((_phase != PhaseRunning || _suspension is { Failure: not null } || Volatile.Read(ref _stopRequest) == ImmediateStop)
+            && !PrepareTurn())
+        {
+            return;
+        }
+
         var processed = 0;
-        if (_suspension?.Failure is { } failure)
-        {
-            _suspension.Failure = null;
-            if (Await(HandleFailureAsync(failure)))
-            {
-                return processed;
-            }
-        }
-
-        if (_phase == PhaseNeedsStart)
-        {
-            _phase = PhaseRunning;
-            if (Await(StartAsync()))
-            {
-                return processed;
-            }
-        }
-
-        if (_phase >= PhaseStopping)
-        {
-            return processed;
-        }
-
-        if (Volatile.Read(ref _stopRequest) == ImmediateStop)
-        {
-            Await(StopAsync());
-            return processed;
-        }
-
         while (processed < _turnSize)
         {
             if (processed != 0 && !_reader.HasBuffered && !Set.AnyLaneHasItems())
@@ -410,9 +392,9 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             }
             catch (Exception error)
             {
-                if (Await(HandleFailureAsync(error)) || _phase >= PhaseStopping)
+                if (RecoverFrom(error))
                 {
-                    return processed;
+                    return;
                 }
 
                 continue;
@@ -421,7 +403,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             if (!pending.IsCompleted)
             {
                 Suspend(pending, handler: true, started);
-                return processed;
+                return;
             }
 
             try
@@ -435,9 +417,9 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             }
             catch (Exception error)
             {
-                if (Await(HandleFailureAsync(error)) || _phase >= PhaseStopping)
+                if (RecoverFrom(error))
                 {
-                    return processed;
+                    return;
                 }
             }
 
@@ -448,8 +430,50 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         }
 
         EndTurn(processed);
-        return processed;
     }
+
+    /// <summary>
+    /// The lifecycle steps a turn may owe before its messages: a failure left by a suspended handler, the start, a
+    /// stop. Returns <see langword="true"/> when the turn goes on to its messages.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool PrepareTurn()
+    {
+        if (_suspension?.Failure is { } failure)
+        {
+            _suspension.Failure = null;
+            if (Await(HandleFailureAsync(failure)))
+            {
+                return false;
+            }
+        }
+
+        if (_phase == PhaseNeedsStart)
+        {
+            _phase = PhaseRunning;
+            if (Await(StartAsync()))
+            {
+                return false;
+            }
+        }
+
+        if (_phase >= PhaseStopping)
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref _stopRequest) == ImmediateStop)
+        {
+            Await(StopAsync());
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Applies the supervision strategy to a handler's failure; returns <see langword="true"/> when the turn must end.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool RecoverFrom(Exception error) => Await(HandleFailureAsync(error)) || _phase >= PhaseStopping;
 
     /// <summary>
     /// Before giving up a turn for lack of messages, and only when no other mailbox waits for a worker, looks at the
@@ -489,17 +513,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
         if (stop == GracefulStop)
         {
-            // Sealed before the request was stored, so nothing new can land; the locked look catches an append that
-            // was already inside a lane lock when the seal happened.
-            if (Set.AnyLaneHasItemsLocked())
-            {
-                _scheduler.Schedule(this);
-            }
-            else
-            {
-                Await(StopAsync());
-            }
-
+            EndTurnDraining();
             return;
         }
 
@@ -510,6 +524,22 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             && Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
         {
             _scheduler.Schedule(this);
+        }
+    }
+
+    /// <summary>Ends a turn of an actor stopping gracefully: another turn while messages remain, else the stop.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EndTurnDraining()
+    {
+        // Sealed before the request was stored, so nothing new can land; the locked look catches an append that was
+        // already inside a lane lock when the seal happened.
+        if (Set.AnyLaneHasItemsLocked())
+        {
+            _scheduler.Schedule(this);
+        }
+        else
+        {
+            Await(StopAsync());
         }
     }
 
@@ -526,6 +556,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Suspend(ValueTask operation, bool handler, long started)
     {
         var suspension = _suspension ??= new Suspension(this);

@@ -108,15 +108,18 @@ internal sealed class LaneReader<T>
             return false;
         }
 
+        // Only the slots in use are looked at (the others hold no lane yet), in the order a scan of every slot from the
+        // cursor would visit them: from the cursor to the last slot in use, then from the first. A cursor on a slot not
+        // in use starts from the first (the slots from it to the end hold no lane).
         var lanes = _set.Lanes;
-        var laneCount = lanes.Length;
-        var start = _cursor;
-        for (var step = 0; step < laneCount; step++)
+        var inUse = _set.LanesInUse;
+        var start = _cursor < inUse ? _cursor : 0;
+        for (var step = 0; step < inUse; step++)
         {
             var slot = start + step;
-            if (slot >= laneCount)
+            if (slot >= inUse)
             {
-                slot -= laneCount;
+                slot -= inUse;
             }
 
             // Volatile slot read: a lane created by a sender on another core is seen fully constructed.
@@ -132,7 +135,9 @@ internal sealed class LaneReader<T>
                 taken = lane.SwapOut_NeedsLock(ref _batch);
             }
 
-            _cursor = slot + 1 == laneCount ? 0 : slot + 1;
+            // One past the lane taken, counting every slot, not only those in use: a lane added in the next slot is served
+            // next, as in a scan of every slot.
+            _cursor = slot + 1 == lanes.Length ? 0 : slot + 1;
             if (taken != 0)
             {
                 _count = taken;

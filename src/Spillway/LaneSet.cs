@@ -253,13 +253,37 @@ internal sealed class LaneSet<T>
         }
     }
 
-    /// <summary>Gets whether any lane holds messages, looking at every lane without locks.</summary>
+    /// <summary>
+    /// Gets how many lane slots, from the first, can hold a lane: handles take slots in order, so while fewer handles
+    /// than slots exist the rest are empty and a scan can stop early (an actor told only through its own reference
+    /// scans one slot, not all of them).
+    /// </summary>
+    /// <remarks>
+    /// Read it at the start of every scan, after whatever fence the scan's protocol relies on. A handle's increment comes
+    /// before its lane is stored and before any append through it, so a scan that must see an append (the "go idle,
+    /// then look again" step, the close check after the last sender left) sees the increment too. Once the count wraps
+    /// (2^31 handles), every slot is scanned.
+    /// </remarks>
+    public int LanesInUse
+    {
+        get
+        {
+            // Volatile: a fresh read at each scan, never one the JIT hoisted out of a caller's loop.
+            var created = Volatile.Read(ref _handlesCreated);
+            return (uint)created < (uint)_lanes.Length ? created : _lanes.Length;
+        }
+    }
+
+    /// <summary>Gets whether any lane holds messages, looking at every lane in use without locks.</summary>
     public bool AnyLaneHasItems()
     {
-        foreach (var lane in _lanes)
+        var lanes = _lanes;
+        var inUse = LanesInUse;
+        for (var i = 0; i < inUse; i++)
         {
-            // The slot read is volatile so a lane published by another thread is seen fully constructed.
-            if (lane is not null && lane.HasItems)
+            // A plain slot read: the lane's fields are read through the reference loaded here (a dependent load), so a
+            // lane published by another thread is seen fully constructed.
+            if (lanes[i] is { } lane && lane.HasItems)
             {
                 return true;
             }
