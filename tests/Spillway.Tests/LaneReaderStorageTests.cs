@@ -56,23 +56,7 @@ public sealed class LaneReaderStorageTests
 
     private static (LaneHandle<T> Handle, LaneReader<T> Reader) CreateLane<T>()
     {
-        var set = new LaneSet<T>(laneCount: 1, capacity: null, new QuietListener());
+        var set = new LaneSet<T>(laneCount: 1, capacity: null, new QuietLaneListener());
         return (LaneHandle<T>.CreateUncounted(set), new LaneReader<T>(set));
-    }
-
-    /// <summary>A listener with nothing to wake: the test reads synchronously.</summary>
-    private sealed class QuietListener : ILaneListener
-    {
-        public void OnLaneFilled()
-        {
-        }
-
-        public void OnLaneTaken(int count)
-        {
-        }
-
-        public void OnWritersDone()
-        {
-        }
     }
 }

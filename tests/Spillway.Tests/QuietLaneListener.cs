@@ -1,0 +1,17 @@
+namespace Spillway.Tests;
+
+/// <summary>A lane listener with nothing to wake, for tests that read a lane set synchronously.</summary>
+internal sealed class QuietLaneListener : ILaneListener
+{
+    public void OnLaneFilled()
+    {
+    }
+
+    public void OnLaneTaken(int count)
+    {
+    }
+
+    public void OnWritersDone()
+    {
+    }
+}
