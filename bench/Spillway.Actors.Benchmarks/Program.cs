@@ -5,7 +5,8 @@ namespace Spillway.Actors.Benchmarks;
 /// <summary>
 /// Entry point. <c>dotnet run -c Release -- --filter '*'</c> picks benchmarks (any BenchmarkDotNet switch works);
 /// <c>dotnet run -c Release -- idle-memory</c> measures the bytes each idle actor holds in each runtime;
-/// <c>dotnet run -c Release -- pingpong-driver [pairs] [seconds]</c> runs Spillway's ping-pong in process for a quick look.
+/// <c>dotnet run -c Release -- pingpong-driver [pairs] [seconds]</c> and <c>tell-driver [senders] [seconds]</c> run
+/// Spillway's ping-pong or tell in process for a quick look.
 /// </summary>
 public static class Program
 {
@@ -22,6 +23,14 @@ public static class Program
             var pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1;
             var seconds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 8;
             await PingPongDriver.RunAsync(Console.Out, pairs, TimeSpan.FromSeconds(seconds));
+            return 0;
+        }
+
+        if (args is ["tell-driver", ..])
+        {
+            var senders = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1;
+            var seconds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 8;
+            await TellDriver.RunAsync(Console.Out, senders, TimeSpan.FromSeconds(seconds));
             return 0;
         }
 
