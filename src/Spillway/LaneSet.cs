@@ -32,6 +32,9 @@ internal sealed class LaneSet<T>
     /// <summary>How many handles have taken a lane so far; the next handle's lane is this modulo the lane count.</summary>
     private int _handlesCreated;
 
+    /// <summary>How many lane slots, from the first, handles have claimed (at most the lane count); only grows. See <see cref="LanesInUse"/>.</summary>
+    private int _lanesInUse;
+
     /// <summary>Live counted sender handles. When it reaches zero no more messages can arrive.</summary>
     private int _liveSenders;
 
@@ -149,6 +152,9 @@ internal sealed class LaneSet<T>
     {
         // Interlocked: two handles created at once must get different lane numbers.
         var index = (int)((uint)(Interlocked.Increment(ref _handlesCreated) - 1) % (uint)_lanes.Length);
+
+        // Before the lane is read or created: this handle never appends to a slot that a scan leaves out.
+        ClaimSlotsUpTo(index + 1);
         var lane = Volatile.Read(ref _lanes[index]);
         if (lane is not null)
         {
@@ -158,6 +164,23 @@ internal sealed class LaneSet<T>
         // CAS: two handles racing to create the same lane must end up sharing one; the loser's lane is garbage.
         var created = new Lane<T>();
         return Interlocked.CompareExchange(ref _lanes[index], created, null) ?? created;
+    }
+
+    /// <summary>Raises <see cref="_lanesInUse"/> to at least <paramref name="count"/>.</summary>
+    private void ClaimSlotsUpTo(int count)
+    {
+        var seen = Volatile.Read(ref _lanesInUse);
+        while (seen < count)
+        {
+            // CAS: handles created at once claim different slots; the count must end at the highest and never go back.
+            var previous = Interlocked.CompareExchange(ref _lanesInUse, count, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
     }
 
     /// <summary>Reserves room for <paramref name="count"/> messages on a bounded channel.</summary>
@@ -259,20 +282,13 @@ internal sealed class LaneSet<T>
     /// scans one slot, not all of them).
     /// </summary>
     /// <remarks>
-    /// Read it at the start of every scan, after whatever fence the scan's protocol relies on. A handle's increment comes
-    /// before its lane is stored and before any append through it, so a scan that must see an append (the "go idle,
-    /// then look again" step, the close check after the last sender left) sees the increment too. Once the count wraps
-    /// (2^31 handles), every slot is scanned.
+    /// Read it at the start of every scan, after whatever fence the scan's protocol relies on. Every handle claims its
+    /// slot (<see cref="ClaimSlotsUpTo"/>) before it reads or creates its lane, so before any append through it: a scan
+    /// that must see an append (the "go idle, then look again" step, the close check after the last sender left) sees
+    /// the claim too. Unlike the handle counter, which wraps after 2^32 handles, the claimed count only grows.
     /// </remarks>
-    public int LanesInUse
-    {
-        get
-        {
-            // Volatile: a fresh read at each scan, never one the JIT hoisted out of a caller's loop.
-            var created = Volatile.Read(ref _handlesCreated);
-            return (uint)created < (uint)_lanes.Length ? created : _lanes.Length;
-        }
-    }
+    // Volatile: a fresh read at each scan, never one the JIT hoisted out of a caller's loop.
+    public int LanesInUse => Volatile.Read(ref _lanesInUse);
 
     /// <summary>Gets whether any lane holds messages, looking at every lane in use without locks.</summary>
     public bool AnyLaneHasItems()

@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Spillway.Tests;
 
 /// <summary>
@@ -21,6 +23,26 @@ public sealed class LaneScanTests
         }
 
         Assert.That(counts, Is.EqualTo(new[] { 1, 2, 3, 3, 3 }));
+    }
+
+    [Test]
+    public void LanesInUse_HandleCounterWrapsPastZero_EveryLaneStaysVisible()
+    {
+        var set = new LaneSet<int>(laneCount: 4, capacity: null, new QuietLaneListener());
+        for (var i = 0; i < 4; i++)
+        {
+            _ = LaneHandle<int>.CreateUncounted(set);
+        }
+
+        // As after 2^32 - 1 handles: the next handle wraps the counter to zero (and takes the last slot).
+        typeof(LaneSet<int>).GetField("_handlesCreated", BindingFlags.NonPublic | BindingFlags.Instance)!.SetValue(set, -1);
+        var handle = LaneHandle<int>.CreateUncounted(set);
+        handle.TryAppend(42);
+
+        Assert.That(set.LanesInUse, Is.EqualTo(4));
+        Assert.That(set.AnyLaneHasItems(), Is.True);
+        Assert.That(new LaneReader<int>(set).TryRead(out var message), Is.True);
+        Assert.That(message, Is.EqualTo(42));
     }
 
     [Test]
