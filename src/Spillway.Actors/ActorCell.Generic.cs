@@ -144,23 +144,12 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             Set.Seal();
         }
 
-        var requested = graceful ? GracefulStop : ImmediateStop;
-        var current = Volatile.Read(ref _stopRequest);
-        while (current < requested)
-        {
-            // CAS: a graceful and an immediate request may race; the stronger one must win.
-            var seen = Interlocked.CompareExchange(ref _stopRequest, requested, current);
-            if (seen == current)
-            {
-                break;
-            }
-
-            current = seen;
-        }
+        // A graceful and an immediate request may race; the stronger one must win.
+        AtomicMax.RaiseTo(ref _stopRequest, graceful ? GracefulStop : ImmediateStop);
 
         if (!graceful)
         {
-            // An immediate stop does not wait out a restart backoff. Read after the request is stored (the CAS above is
+            // An immediate stop does not wait out a restart backoff. Read after the request is stored (RaiseTo's CAS is
             // a full fence): pairs with WaitOutBackoffAsync, which publishes its cancellation and then reads the request,
             // so either it sees this stop or this read sees its cancellation. (A graceful stop drains, so it lets the
             // restart happen and the new instance handle what is queued.)

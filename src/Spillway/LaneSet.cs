@@ -153,8 +153,9 @@ internal sealed class LaneSet<T>
         // Interlocked: two handles created at once must get different lane numbers.
         var index = (int)((uint)(Interlocked.Increment(ref _handlesCreated) - 1) % (uint)_lanes.Length);
 
-        // Before the lane is read or created: this handle never appends to a slot that a scan leaves out.
-        ClaimSlotsUpTo(index + 1);
+        // Before the lane is read or created: this handle never appends to a slot that a scan leaves out. Handles
+        // created at once claim different slots; the count ends at the highest and never goes back.
+        AtomicMax.RaiseTo(ref _lanesInUse, index + 1);
         var lane = Volatile.Read(ref _lanes[index]);
         if (lane is not null)
         {
@@ -164,23 +165,6 @@ internal sealed class LaneSet<T>
         // CAS: two handles racing to create the same lane must end up sharing one; the loser's lane is garbage.
         var created = new Lane<T>();
         return Interlocked.CompareExchange(ref _lanes[index], created, null) ?? created;
-    }
-
-    /// <summary>Raises <see cref="_lanesInUse"/> to at least <paramref name="count"/>.</summary>
-    private void ClaimSlotsUpTo(int count)
-    {
-        var seen = Volatile.Read(ref _lanesInUse);
-        while (seen < count)
-        {
-            // CAS: handles created at once claim different slots; the count must end at the highest and never go back.
-            var previous = Interlocked.CompareExchange(ref _lanesInUse, count, seen);
-            if (previous == seen)
-            {
-                return;
-            }
-
-            seen = previous;
-        }
     }
 
     /// <summary>Reserves room for <paramref name="count"/> messages on a bounded channel.</summary>
@@ -283,7 +267,7 @@ internal sealed class LaneSet<T>
     /// </summary>
     /// <remarks>
     /// Read it at the start of every scan, after whatever fence the scan's protocol relies on. Every handle claims its
-    /// slot (<see cref="ClaimSlotsUpTo"/>) before it reads or creates its lane, so before any append through it: a scan
+    /// slot (<see cref="AcquireLane"/> raises the count) before it reads or creates its lane, so before any append through it: a scan
     /// that must see an append (the "go idle, then look again" step, the close check after the last sender left) sees
     /// the claim too. Unlike the handle counter, which wraps after 2^32 handles, the claimed count only grows.
     /// </remarks>
