@@ -61,6 +61,8 @@ public sealed class SupervisionTests
         actor.Tell(new Work(4));
         gate.TrySetResult();
         await recorder.Stopped.Task.OrTimeout();
+        // OnStoppedAsync runs before the actor is marked stopped; wait for the whole stop.
+        await actor.Cell.Completion.OrTimeout();
         actor.Tell(new Work(5));
 
         Assert.That(recorder.Processed, Is.EqualTo(new[] { (1, 1) }));
@@ -85,6 +87,8 @@ public sealed class SupervisionTests
 
         actor.Tell(new Work(3, Fail: true));
         await recorder.Stopped.Task.OrTimeout();
+        // OnStoppedAsync runs before the actor is marked stopped; wait for the whole stop.
+        await actor.Cell.Completion.OrTimeout();
 
         Assert.That(recorder.Instances, Is.EqualTo(3), "the third failure stops instead of restarting");
         Assert.That(actor.IsStopped, Is.True);
@@ -394,6 +398,8 @@ public sealed class SupervisionTests
 
         actor.Tell(new Work(1, Fail: true));
         await recorder.Stopped.Task.OrTimeout();
+        // OnStoppedAsync runs before the actor is marked stopped; wait for the whole stop.
+        await actor.Cell.Completion.OrTimeout();
 
         Assert.That(actor.IsStopped, Is.True);
     }
