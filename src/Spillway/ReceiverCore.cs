@@ -140,6 +140,8 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
                     : ValueTask.FromException<bool>(error);
             }
 
+            // About to park (nothing to read): give back storage a burst left behind; one compare when there is none.
+            _reader.TrimBeforePark();
             _signal.Reset();
             if (!registered && cancellationToken.CanBeCanceled)
             {
