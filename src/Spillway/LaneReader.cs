@@ -86,9 +86,6 @@ internal sealed class LaneReader<T>
     /// <summary>Gets how many messages the reader's batch storage can hold (tests watch it grow for busy readers).</summary>
     public int StorageLength => _batch.Length;
 
-    /// <summary>Gets how many elements fill a cache line: the storage a busy reader of tiny batches gets.</summary>
-    public static int CacheLineElements => s_cacheLineElements;
-
     /// <summary>
     /// Gets the largest storage length this reader has taken from a lane (or made) since its last
     /// <see cref="TrimStorage"/>: when it is within a keep, nothing the reader or its lanes hold is over that keep. One
