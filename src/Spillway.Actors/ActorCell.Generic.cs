@@ -582,8 +582,20 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         return true;
     }
 
-    /// <summary>Gets the mailbox reader. Test-only: tests look at the storage it holds.</summary>
-    internal LaneReader<TMsg> ReaderForTest => _reader;
+    /// <summary>Gets how many messages the mailbox storage can hold: the reader's batch plus every lane. Test-only.</summary>
+    internal long StorageElementsForTest
+    {
+        get
+        {
+            long elements = _reader.StorageLength;
+            foreach (var lane in Set.Lanes)
+            {
+                elements += lane?.StorageLength ?? 0;
+            }
+
+            return elements;
+        }
+    }
 
     /// <summary>Ends a turn of an actor stopping gracefully: another turn while messages remain, else the stop.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
