@@ -95,7 +95,26 @@ internal sealed class MailboxTrimmer : IDisposable
 
     private void StartTimer()
     {
-        var created = _timeProvider.CreateTimer(static state => ((MailboxTrimmer)state!).Tick(), this, Period, Period);
+        // The first watch comes from inside some actor's turn: do not let the timer capture that turn's execution
+        // context (its async-locals) for the life of the system.
+        var suppressed = !ExecutionContext.IsFlowSuppressed();
+        if (suppressed)
+        {
+            ExecutionContext.SuppressFlow();
+        }
+
+        ITimer created;
+        try
+        {
+            created = _timeProvider.CreateTimer(static state => ((MailboxTrimmer)state!).Tick(), this, Period, Period);
+        }
+        finally
+        {
+            if (suppressed)
+            {
+                ExecutionContext.RestoreFlow();
+            }
+        }
 
         // CAS: two turns watching at once must leave one timer; the loser disposes its own.
         if (Interlocked.CompareExchange(ref _timer, created, null) is not null)

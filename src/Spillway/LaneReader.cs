@@ -143,7 +143,8 @@ internal sealed class LaneReader<T>
 
     /// <summary>
     /// Hands over every unread message of the current batch, or of the next non-empty lane, as one span. The span is
-    /// valid until the next call on this reader.
+    /// valid until the next call on this reader. Not for lanes that carry tags: the tags of messages handed out here
+    /// are forgotten (see <see cref="TakeTagOfLastRead"/>).
     /// </summary>
     public bool TryReadBatch(out ReadOnlySpan<T> batch)
     {
