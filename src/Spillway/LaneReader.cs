@@ -88,8 +88,9 @@ internal sealed class LaneReader<T>
 
     /// <summary>
     /// Gets the largest storage length this reader has taken from a lane (or made) since its last
-    /// <see cref="TrimStorage"/>: when it is within a keep, nothing the reader or its lanes hold is over that keep. One
-    /// field read, for the checks on the way to idle.
+    /// <see cref="TrimStorage"/>. Every array passes through the reader before its lane can be empty again (a lane grows
+    /// only while it holds messages, and the reader takes them with the array), so once the lanes are empty, nothing the
+    /// reader or its lanes hold is larger. One field read, for the checks on the way to idle.
     /// </summary>
     public int LargestStorageSeen => _largestSeen;
 
