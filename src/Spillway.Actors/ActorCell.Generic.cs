@@ -23,7 +23,7 @@ namespace Spillway.Actors;
 /// the mailbox goes idle is never stranded.
 /// </para>
 /// </remarks>
-internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
+internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMailbox
 {
     private const int Idle = 0;
     private const int Scheduled = 1;
@@ -45,6 +45,24 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
     /// <summary>One message in this many is timed for <c>spillway.actor.process.duration</c> (a power of two).</summary>
     internal const int DurationSampleInterval = 64;
+
+    /// <summary>
+    /// Mailbox storage an idle actor keeps untrimmed, in messages per array. A constant, not a per-type static: the check
+    /// on the way to idle must stay one compare in code shared by every reference message type.
+    /// </summary>
+    internal const int IdleKeepElements = 32;
+
+    private const int TrimNone = 0;
+    private const int TrimWatched = 1;
+    private const int TrimDue = 2;
+
+    /// <summary>
+    /// Where the mailbox stands with the system's <see cref="MailboxTrimmer"/>: not watched, watched (it went idle with
+    /// storage over <see cref="IdleKeepElements"/>), or due (the trimmer queued a trim turn). Written by the turn, and by
+    /// the trimmer only right after it won the idle-to-scheduled compare-and-swap, when no turn can run until it queues
+    /// one; so every write is ordered with the turns by the <see cref="_status"/> hand-off.
+    /// </summary>
+    private int _trimState;
 
     private readonly LaneReader<TMsg> _reader;
     /// <summary>A <see cref="Func{TResult}"/> given to a spawn, or an <see cref="ActorFactory{TMsg}"/> for spawns by type; stored as given so a spawn allocates no wrapper.</summary>
@@ -506,6 +524,13 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             return;
         }
 
+        // Storage a burst left behind is given back after a second of idleness (see MailboxTrimmer). One compare for a
+        // mailbox whose storage never went over the keep, such as a ping-pong's.
+        if (_reader.LargestStorageSeen > IdleKeepElements)
+        {
+            GoingIdleWithLargeStorage(processed);
+        }
+
         // Go idle, then look again (see the type remarks). Interlocked.Exchange is the full fence that orders the idle
         // store before the lane reads; a plain store could be reordered after them and strand a message.
         Interlocked.Exchange(ref _status, Idle);
@@ -513,6 +538,62 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             && Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
         {
             _scheduler.Schedule(this);
+        }
+    }
+
+    /// <summary>
+    /// A turn goes idle holding storage over the keep: the trim turn the trimmer queued gives it back (if it found no
+    /// message: an actor busy again keeps its storage); otherwise the mailbox asks to be watched, once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GoingIdleWithLargeStorage(int processed)
+    {
+        if (_trimState == TrimDue)
+        {
+            _trimState = TrimNone;
+
+            // We own the reader (the turn); a lane that is not empty keeps its storage, and the next idle watches again.
+            if (processed == 0 && _reader.TrimStorage(IdleKeepElements, keepWeakly: false))
+            {
+                return;
+            }
+        }
+
+        if (_trimState == TrimNone)
+        {
+            _trimState = TrimWatched;
+            System.MailboxTrimmer.Watch(this);
+        }
+    }
+
+    long ITrimmableMailbox.ActivityCount => ProcessedTotal;
+
+    bool ITrimmableMailbox.TryScheduleTrim()
+    {
+        // CAS, as a sender's wake-up does: only an idle mailbox gets the trim turn, and whoever wins idle-to-scheduled
+        // queues the next turn, so no turn runs (and none reads _trimState) until the Schedule below publishes it.
+        if (Interlocked.CompareExchange(ref _status, Scheduled, Idle) != Idle)
+        {
+            return false;
+        }
+
+        _trimState = TrimDue;
+        _scheduler.Schedule(this);
+        return true;
+    }
+
+    /// <summary>Gets how many messages the mailbox storage can hold: the reader's batch plus every lane. Test-only.</summary>
+    internal long StorageElementsForTest
+    {
+        get
+        {
+            long elements = _reader.StorageLength;
+            foreach (var lane in Set.Lanes)
+            {
+                elements += lane?.StorageLength ?? 0;
+            }
+
+            return elements;
         }
     }
 

@@ -37,6 +37,7 @@ public sealed partial class ActorSystem : IAsyncDisposable
         _deadLetterLog = new DeadLetterLog(Logger, TimeProvider);
         MailboxTotals = new MailboxTotals(_topLevel);
         Metrics = new ActorMetrics(options.MeterFactory, Scheduler, options.Name, MailboxTotals, options.LaneDepthSampleInterval);
+        MailboxTrimmer = new MailboxTrimmer(options.TimeProvider);
         Scheduler.Start();
     }
 
@@ -73,6 +74,9 @@ public sealed partial class ActorSystem : IAsyncDisposable
 
     /// <summary>Gets the callbacks of the observed mailbox instruments and the totals of stopped actors.</summary>
     internal MailboxTotals MailboxTotals { get; }
+
+    /// <summary>Gets the trimmer that gives back the mailbox storage of actors idle after a burst; disposed by the shutdown.</summary>
+    internal MailboxTrimmer MailboxTrimmer { get; }
 
     /// <summary>Gets the asks whose accepted requests still wait for a reply, per actor.</summary>
     internal PendingAsks PendingAsks { get; } = new();
@@ -182,6 +186,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
 
     private async Task ShutdownCoreAsync(CancellationToken cancellationToken)
     {
+        // Every actor is about to stop: trimming their mailboxes is pointless from here on, and the timer must not outlive us.
+        MailboxTrimmer.Dispose();
         var roots = _topLevel.Values.ToArray();
         foreach (var root in roots)
         {
