@@ -185,7 +185,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     public IDisposable StartTimer(TMsg message, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ActorTimer<TMsg>(this, message, period != Timeout.InfiniteTimeSpan);
-        AddTimer(timer);
+        AddTimer(timer); // Throws, before the timer is armed, once the actor's stop has cancelled its timers for good.
         timer.Start(System.TimeProvider, dueTime, period);
         return timer;
     }
@@ -325,7 +325,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     {
         _phase = PhaseStopped;
         System.OnActorStopped(this);
-        NotifyWatchers();
+        ReleaseRelations();
         SignalStopped();
     }
 
@@ -716,7 +716,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
             // actor scheduler's SynchronizationContext (installed on every worker) brings the rest of the restart back
             // to the actor pool instead of running the new instance's code on the .NET thread pool.
             await RunHookAsync(_actor!.InvokeRestartingAsync(error), "OnRestartingAsync").ConfigureAwait(true);
-            CancelTimers();
+            CancelTimers(final: false);
             await DisposeScopeAsync().ConfigureAwait(true);
             var backoff = Strategy.BackoffFor(restarts);
             if (backoff > TimeSpan.Zero && !await WaitOutBackoffAsync(backoff).ConfigureAwait(true))
@@ -847,7 +847,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
             await Task.WhenAll(stops).ConfigureAwait(true);
         }
 
-        CancelTimers();
+        CancelTimers(final: true);
         if (_actor is { } actor)
         {
             await RunHookAsync(actor.InvokeStoppedAsync(), "OnStoppedAsync").ConfigureAwait(false);
