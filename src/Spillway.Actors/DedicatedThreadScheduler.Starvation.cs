@@ -217,8 +217,16 @@ internal sealed partial class DedicatedThreadScheduler
             actors = string.Join(", ", names);
         }
 
-        // Outside the lock: a logging provider is user code.
-        Log.WorkersStarved(_logger, _name, StarvationThreshold.TotalSeconds, actors, workerIndex, live, _extras.Length);
+        // Outside the lock: a logging provider is user code. It must not throw out of a timer callback either (on the
+        // system clock that would end the process); the extra worker runs whether or not the warning was written.
+        try
+        {
+            Log.WorkersStarved(_logger, _name, StarvationThreshold.TotalSeconds, actors, workerIndex, live, _extras.Length);
+        }
+        catch (Exception)
+        {
+            // Nowhere left to report it: the logger itself failed.
+        }
     }
 
     /// <summary>Whether <paramref name="worker"/> is inside the turn it was in on the previous tick; records what it saw for the next.</summary>
