@@ -109,6 +109,40 @@ public sealed class SchedulerStarvationTests
     }
 
     [Test]
+    public async Task SyncOverAsync_ContinuationInTheBlockedWorkersNextSlot_HandlerCompletes()
+    {
+        var time = new FakeTimeProvider();
+        var system = ActorSystem.Create(new ActorSystemOptions { WorkerCount = 1, TimeProvider = time });
+        var entered = Wait.Signal();
+        var finished = Wait.Signal();
+        var actor = system.Spawn(() => DelegateActor<int>.Of(_ =>
+        {
+            // Task.Yield posts its continuation to the actor context from this very worker, so it lands in this worker's
+            // next slot (the rescuer moves it to the shared queue): posted before the worker blocks, run by nobody else.
+            var pending = YieldAsync();
+            entered.TrySetResult();
+            pending.GetAwaiter().GetResult();
+            finished.TrySetResult();
+        }));
+
+        try
+        {
+            actor.Tell(1);
+            await entered.Task.OrTimeout();
+            time.Advance(s_threshold * 2);
+            await finished.Task.OrTimeout();
+
+            Assert.That(finished.Task.IsCompletedSuccessfully, Is.True);
+        }
+        finally
+        {
+            // Bounded: on a scheduler that cannot run the continuation the handler never returns.
+            using var cancel = new CancellationTokenSource(Wait.Timeout);
+            await system.ShutdownAsync(cancel.Token);
+        }
+    }
+
+    [Test]
     public async Task Starvation_MoreBlockersThanTheCap_OneExtraWorkerPerCheckUpToTheCap()
     {
         var time = new FakeTimeProvider();
@@ -165,6 +199,8 @@ public sealed class SchedulerStarvationTests
 
         Assert.That(scheduler.ExtraWorkers, Is.Zero);
     }
+
+    private static async Task YieldAsync() => await Task.Yield(); // Resumes on the actor context: no ConfigureAwait.
 
     private static bool IsStarvationWarning(FakeLogRecord record) => record.Level == LogLevel.Warning && record.Id.Name == "WorkersStarved";
 
