@@ -24,9 +24,10 @@ namespace Spillway.Actors;
 /// never see it). It counts in <see cref="BusyWorkers"/> and the slow-turn watchdog watches it.
 /// </para>
 /// <para>
-/// Retirement: an extra worker that runs out of work leaves once one of the turns that were stuck when it started has
-/// ended (the starvation that brought it is over); until then it sleeps like a worker, waking every
-/// <see cref="s_extraIdleWait"/> to look again. A stop wakes and joins it like any worker.
+/// Retirement: an extra worker leaves, after the turn it is running or when it runs out of work, once one of the turns
+/// that were stuck when it started has ended (the starvation that brought it is over; a few volatile reads, no clock).
+/// Until then, when it runs out of work, it sleeps like a worker, waking every <see cref="s_extraIdleWait"/> to look
+/// again. A stop wakes and joins it like any worker.
 /// </para>
 /// <para>
 /// Thread-safety: <see cref="_extras"/> slots are written only under <see cref="_starvationLock"/> (by the check) and
@@ -68,7 +69,7 @@ internal sealed partial class DedicatedThreadScheduler
 
     private ITimer? _starvationCheck;
 
-    /// <summary>Gets how many extra workers run now (started by the starvation check, not yet retired). For tests and diagnostics.</summary>
+    /// <summary>Gets how many extra workers run now (started by the starvation check, not yet retired). For tests.</summary>
     internal int ExtraWorkers
     {
         get
@@ -83,7 +84,7 @@ internal sealed partial class DedicatedThreadScheduler
         }
     }
 
-    /// <summary>Gets the most extra workers this pool starts.</summary>
+    /// <summary>Gets the most extra workers this pool starts. For tests.</summary>
     internal int MaxExtraWorkers => _extras.Length;
 
     /// <summary>Gets the threads of the extra workers in their slots, live or retired, for tests that wait for them to exit.</summary>
@@ -321,6 +322,14 @@ internal sealed partial class DedicatedThreadScheduler
                     if (queue.TryDequeue(out var item))
                     {
                         RunOne(item);
+
+                        // Once a stuck turn has ended the regular workers serve the queue again: leave even if work
+                        // waits (it was announced when queued; if every worker is stuck again, the check starts another).
+                        if (StarvationEased())
+                        {
+                            return;
+                        }
+
                         continue;
                     }
 

@@ -321,9 +321,9 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
 
         // Extra workers too (a slot read once: the starvation check may reuse it meanwhile); a retired one is between
         // turns for good, which the check below treats like any worker between turns.
-        foreach (ref var slot in _extras.AsSpan())
+        for (var i = 0; i < _extras.Length; i++)
         {
-            if (Volatile.Read(ref slot) is { } extra)
+            if (Volatile.Read(ref _extras[i]) is { } extra)
             {
                 CheckForSlowTurn(extra);
             }
