@@ -34,6 +34,23 @@ public sealed class SchedulerStarvationTests
         Assert.That(starved.Finished.IsSet, Is.False, "the blockers still wait for their gate");
     }
 
+    [Test]
+    public async Task Starvation_EveryWorkerBlockedButNothingWaits_NoExtraWorkerUntilWorkArrives()
+    {
+        await using var starved = await StarvedSystem.StartAsync(workers: 1);
+
+        // Stuck turns alone are the slow-turn watchdog's business: with nothing waiting, an extra worker has nothing to do.
+        starved.Time.Advance(s_threshold * 4);
+        Assert.That(starved.Scheduler.ExtraWorkers, Is.Zero);
+
+        // The worker has been seen inside the same turn for ticks now: the first tick after work arrives starts one.
+        var unrelatedRan = starved.TellUnrelated();
+        starved.Time.Advance(s_threshold);
+        await unrelatedRan.OrTimeout();
+
+        Assert.That(starved.StarvationWarnings(), Has.Count.EqualTo(1));
+    }
+
     [TestCase(1)]
     [TestCase(2)]
     public async Task SyncOverAsync_ContinuationsQueuedBehindBlockedWorkers_BlockedHandlersComplete(int workers)
