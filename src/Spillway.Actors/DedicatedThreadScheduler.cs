@@ -144,6 +144,8 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
         WakeOne();
     }
 
+    public override IThreadPoolWorkItem? RunningItem => t_worker is { } worker && ReferenceEquals(worker.Owner, this) ? worker.CurrentItem : null;
+
     public override void Start()
     {
         _running = _threads.Length;
