@@ -96,7 +96,7 @@ internal sealed class ActorMetrics : IDisposable
     {
         if (_laneDepth is { Enabled: true } laneDepth)
         {
-            Record(laneDepth, depth, new TagList { typeTag });
+            Record(laneDepth, depth, typeTag);
         }
     }
 
@@ -104,7 +104,7 @@ internal sealed class ActorMetrics : IDisposable
     {
         if (_processDuration is { Enabled: true } processDuration)
         {
-            Record(processDuration, seconds, new TagList { typeTag });
+            Record(processDuration, seconds, typeTag);
         }
     }
 
@@ -118,7 +118,7 @@ internal sealed class ActorMetrics : IDisposable
     {
         if (_deadLetters is { Enabled: true } deadLetters)
         {
-            Record(deadLetters, 1, new TagList { typeTag, new(SpillwayMetrics.DeadLetterReasonAttribute, ReasonName(reason)) });
+            Record(deadLetters, 1, typeTag, ReasonName(reason));
         }
     }
 
@@ -155,7 +155,7 @@ internal sealed class ActorMetrics : IDisposable
     {
         if (counter is { Enabled: true })
         {
-            Record(counter, value, new TagList { tag });
+            Record(counter, value, tag);
         }
     }
 
@@ -163,21 +163,32 @@ internal sealed class ActorMetrics : IDisposable
     {
         if (counter is { Enabled: true })
         {
-            Record(counter, value, new TagList { tag });
+            Record(counter, value, tag);
         }
     }
 
     /// <summary>
     /// The one guarded path of every recording: a listener's measurement callback runs synchronously inside it, and
     /// one that throws must never reach the runtime or a handler's supervision. Out of line, so the callers (some in
-    /// the turn loop) keep only their cheap <see cref="Instrument.Enabled"/> test and a call.
+    /// the turn loop) keep only their cheap <see cref="Instrument.Enabled"/> test and a call: no try block, and no
+    /// tag list (a large struct) in their frames.
     /// </summary>
+    /// <param name="instrument">A histogram, counter or up-down counter.</param>
+    /// <param name="value">The measurement.</param>
+    /// <param name="typeTag">The actor type attribute.</param>
+    /// <param name="deadLetterReason">The dead-letter reason attribute's value, for dead letters only.</param>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Record<T>(Instrument<T> instrument, T value, in TagList tags)
+    private void Record<T>(Instrument<T> instrument, T value, in KeyValuePair<string, object?> typeTag, string? deadLetterReason = null)
         where T : struct
     {
         try
         {
+            var tags = new TagList { typeTag };
+            if (deadLetterReason is not null)
+            {
+                tags.Add(SpillwayMetrics.DeadLetterReasonAttribute, deadLetterReason);
+            }
+
             switch (instrument)
             {
                 case Histogram<T> histogram:
