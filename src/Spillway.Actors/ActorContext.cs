@@ -33,7 +33,10 @@ public sealed class ActorContext<TMsg>
     /// <summary>Gets the actor's path.</summary>
     public string Path => _cell.Path;
 
-    /// <summary>Gets a logger whose category is the actor's type, from the system's logger factory.</summary>
+    /// <summary>
+    /// Gets a logger whose category is the actor's type, from the system's logger factory. It never throws: an exception
+    /// from a logging provider is swallowed and counted, so a log call cannot fail the handler that makes it.
+    /// </summary>
     public ILogger Logger => _logger ??= _cell.System.CreateLogger(_cell.ActorType);
 
     internal static ActorContext<TMsg>? Constructing => t_constructing;

@@ -16,7 +16,7 @@ public sealed partial class ActorSystem : IAsyncDisposable
 {
     private readonly ActorSystemOptions _options;
     private readonly ConcurrentDictionary<string, ActorCell> _topLevel = new(StringComparer.Ordinal);
-    private readonly ILoggerFactory _loggerFactory;
+    private readonly GuardedLoggerFactory _loggerFactory;
     private long _generatedNames;
     private int _actorCount;
     private long _deadLetters;
@@ -26,7 +26,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
     private ActorSystem(ActorSystemOptions options)
     {
         _options = options;
-        _loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        // Guarded: a logging provider that throws must never fail the runtime (see GuardedLoggerFactory).
+        _loggerFactory = new GuardedLoggerFactory(options.LoggerFactory ?? NullLoggerFactory.Instance);
         Logger = _loggerFactory.CreateLogger<ActorSystem>();
         RootPath = "spillway://" + options.Name;
         TimeProvider = options.TimeProvider;
@@ -38,6 +39,7 @@ public sealed partial class ActorSystem : IAsyncDisposable
         MailboxTotals = new MailboxTotals(_topLevel);
         Metrics = new ActorMetrics(options.MeterFactory, Scheduler, options.Name, MailboxTotals, options.LaneDepthSampleInterval);
         MailboxTrimmer = new MailboxTrimmer(options.TimeProvider);
+        Scheduler.FailureLogger = Logger;
         Scheduler.Start();
     }
 
@@ -63,6 +65,9 @@ public sealed partial class ActorSystem : IAsyncDisposable
     internal string RootPath { get; }
 
     internal ILogger Logger { get; }
+
+    /// <summary>Gets the count of logging provider failures the system swallowed.</summary>
+    internal FaultCounter LoggingFaults => _loggerFactory.Faults;
 
     internal TimeProvider TimeProvider { get; }
 

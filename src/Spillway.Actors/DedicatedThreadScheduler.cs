@@ -150,6 +150,8 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
         WakeOne();
     }
 
+    public override IThreadPoolWorkItem? RunningItem => t_worker is { } worker && ReferenceEquals(worker.Owner, this) ? worker.CurrentItem : null;
+
     public override void Start()
     {
         _running = _threads.Length;

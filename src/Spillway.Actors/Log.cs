@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Error, "A work item failed on an actor worker thread")]
     public static partial void WorkItemFailed(ILogger logger, Exception error);
 
+    [LoggerMessage(6, LogLevel.Error, "Code that actor {ActorPath} posted to the actor scheduler threw (an async void method, for instance); the exception is ignored")]
+    public static partial void PostedCallbackFailed(ILogger logger, Exception error, string actorPath);
+
     [LoggerMessage(10, LogLevel.Debug, "Actor {ActorPath} started")]
     public static partial void ActorStarted(ILogger logger, string actorPath);
 
