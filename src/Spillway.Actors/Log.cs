@@ -53,6 +53,6 @@ internal static partial class Log
     [LoggerMessage(22, LogLevel.Warning, "Shutdown of actor system {SystemName} ran out of time; {Count} messages could not be processed and became dead letters")]
     public static partial void ShutdownIncomplete(ILogger logger, string systemName, long count);
 
-    [LoggerMessage(6, LogLevel.Warning, "Actor system {SystemName}: every worker has been inside one turn for at least {ElapsedSeconds:F1} s while work waits (running: {Actors}); started extra worker {WorkerIndex} ({ExtraWorkers} of at most {MaxExtraWorkers}). A handler may be blocking on async work (sync-over-async) whose continuation needs a worker")]
+    [LoggerMessage(7, LogLevel.Warning, "Actor system {SystemName}: every worker has been inside one turn for at least {ElapsedSeconds:F1} s while work waits (running: {Actors}); started extra worker {WorkerIndex} ({ExtraWorkers} of at most {MaxExtraWorkers}). A handler may be blocking on async work (sync-over-async) whose continuation needs a worker")]
     public static partial void WorkersStarved(ILogger logger, string systemName, double elapsedSeconds, string actors, int workerIndex, int extraWorkers, int maxExtraWorkers);
 }
