@@ -145,15 +145,13 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     public void ScheduleFirstTurn() => _scheduler.Schedule(this);
 
     /// <summary>A message could not be queued: it becomes a dead letter.</summary>
-    public void OnRejected(TMsg message, AppendOutcome outcome) =>
-        System.PublishDeadLetter(message, Path, ReasonFor(outcome), TypeTag);
-
-    public string DescribeRejection(AppendOutcome outcome) => ReasonFor(outcome) switch
+    /// <returns>Why it was not queued.</returns>
+    public DeadLetterReason OnRejected(TMsg message, AppendOutcome outcome)
     {
-        DeadLetterReason.MailboxFull => "its mailbox is full",
-        DeadLetterReason.SystemShutdown => "the actor system is shutting down",
-        _ => "the actor has stopped",
-    };
+        var reason = ReasonFor(outcome);
+        System.PublishDeadLetter(message, Path, reason, TypeTag);
+        return reason;
+    }
 
     public override void RequestStop(bool graceful)
     {
@@ -284,7 +282,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         // if the handler ever returns. Close runs its drop pass once, so nothing is reported twice.
         var claimed = Volatile.Read(ref _suspension) is { } suspension
             && Interlocked.CompareExchange(ref suspension.State, Suspension.Abandoned, Suspension.Waiting) == Suspension.Waiting;
-        CloseMailboxAndReportDropped(includeBatch: claimed, DeadLetterReason.SystemShutdown);
+        CloseMailboxAndReportDropped(includeBatch: claimed, DeadLetterReason.SystemShutdown, abandonCurrent: claimed);
         if (claimed)
         {
             MarkStopped();
@@ -293,18 +291,30 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
 
     /// <summary>
     /// Closes the mailbox and turns what it still holds into dead letters: the lanes always, the reader's current
-    /// batch only when the caller owns the turn.
+    /// batch only when the caller owns the turn. The asks whose requests are dropped fail at once
+    /// (<see cref="DeadLetterException"/>), found by the tags their requests carry, never by the message's equality.
     /// </summary>
-    private void CloseMailboxAndReportDropped(bool includeBatch, DeadLetterReason reason)
+    /// <param name="includeBatch">The caller owns the turn: the reader's unread batch is dropped too.</param>
+    /// <param name="reason">The dead letters' reason.</param>
+    /// <param name="abandonCurrent">
+    /// The message whose handler is still pending will never be finished (a shutdown gave up on it): its ask fails too.
+    /// </param>
+    private void CloseMailboxAndReportDropped(bool includeBatch, DeadLetterReason reason, bool abandonCurrent = false)
     {
         var dropped = new List<TMsg>();
+        var droppedAsks = new List<object>();
+        if (abandonCurrent && _reader.TakeTagOfLastRead() is { } current)
+        {
+            droppedAsks.Add(current);
+        }
+
         if (includeBatch)
         {
-            _reader.DrainBufferedTo(dropped);
+            _reader.DrainBufferedTo(dropped, droppedAsks);
         }
 
         var fromBatch = dropped.Count;
-        Set.Close(dropped);
+        Set.Close(dropped, droppedAsks);
         if (dropped.Count != fromBatch)
         {
             // Messages still in lanes were never taken, so never counted as sent; the batch's were, at the swap.
@@ -316,8 +326,12 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
             System.PublishDeadLetter(message, Path, reason, TypeTag);
         }
 
-        // A dropped request of an ask fails that ask now rather than at its timeout.
-        System.PendingAsks.FailDropped(this, dropped, Path);
+        // A dropped request of an ask fails that ask now rather than at its timeout. Completing a reply runs no
+        // continuation here (replies complete asynchronously), and no lock is held.
+        foreach (var ask in droppedAsks)
+        {
+            ((IPendingReply)ask).FailUndelivered(Path, reason);
+        }
     }
 
     /// <summary>The last step of every stop: stopped, counted once, watchers told, stop waiters released.</summary>
@@ -449,6 +463,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         if (_suspension?.Failure is { } failure)
         {
             _suspension.Failure = null;
+            FailAskOfCurrentMessage(failure);
             if (Await(HandleFailureAsync(failure)))
             {
                 return false;
@@ -480,7 +495,24 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
 
     /// <summary>Applies the supervision strategy to a handler's failure; returns <see langword="true"/> when the turn must end.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool RecoverFrom(Exception error) => Await(HandleFailureAsync(error)) || _phase >= PhaseStopping;
+    private bool RecoverFrom(Exception error)
+    {
+        FailAskOfCurrentMessage(error);
+        return Await(HandleFailureAsync(error)) || _phase >= PhaseStopping;
+    }
+
+    /// <summary>
+    /// The handler of the message read last threw: if that message is an ask's request, the ask fails now with the
+    /// handler's exception rather than at its timeout. Called before any other call on the reader (the tag belongs to
+    /// the message read last), and only on this failure path: a message that is handled costs nothing here.
+    /// </summary>
+    private void FailAskOfCurrentMessage(Exception error)
+    {
+        if (_reader.TakeTagOfLastRead() is IPendingReply ask)
+        {
+            ask.FailFromHandler(error);
+        }
+    }
 
     /// <summary>
     /// Before giving up a turn for lack of messages, and only when no other mailbox waits for a worker, looks at the

@@ -83,9 +83,6 @@ public sealed partial class ActorSystem : IAsyncDisposable
     /// <summary>Gets the trimmer that gives back the mailbox storage of actors idle after a burst; disposed by the shutdown.</summary>
     internal MailboxTrimmer MailboxTrimmer { get; }
 
-    /// <summary>Gets the asks whose accepted requests still wait for a reply, per actor.</summary>
-    internal PendingAsks PendingAsks { get; } = new();
-
     internal IServiceProvider? Services => _options.Services;
 
     /// <summary>Creates and starts an actor system.</summary>

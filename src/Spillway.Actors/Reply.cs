@@ -9,7 +9,7 @@ namespace Spillway.Actors;
 /// Thread-safety: any thread may complete it. The first <see cref="Send"/> or <see cref="Fail"/> wins; later calls, and
 /// calls after the asker timed out or was cancelled, are ignored (the asker is gone, which is not the replier's error).
 /// </remarks>
-public sealed class Reply<T>
+public sealed class Reply<T> : IPendingReply
 {
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -40,7 +40,10 @@ public sealed class Reply<T>
 
     internal void Cancel(CancellationToken cancellationToken) => _completion.TrySetCanceled(cancellationToken);
 
-    internal void FailUndelivered(string recipient) =>
-        _completion.TrySetException(new InvalidOperationException(
-            $"The request to {recipient} was accepted but never handled: the actor stopped first, and the request became a dead letter."));
+    /// <inheritdoc/>
+    void IPendingReply.FailUndelivered(string recipient, DeadLetterReason reason) =>
+        _completion.TrySetException(new DeadLetterException(recipient, reason));
+
+    /// <inheritdoc/>
+    void IPendingReply.FailFromHandler(Exception error) => _completion.TrySetException(error);
 }
