@@ -86,7 +86,9 @@ public sealed class ActorContext<TMsg>
     /// <remarks>
     /// One watch per pair of actors: watching the same actor again replaces the notification, so a watch placed in
     /// <see cref="Actor{TMsg}.OnStartedAsync"/> (which runs again after every restart) still gives one notification
-    /// per stop. When this actor stops, its watches are withdrawn.
+    /// per stop. When this actor stops, its watches are withdrawn. The notification is handled after every message told to
+    /// this actor before the watched actor stopped, through any reference (so after whatever the watched actor told this
+    /// actor before it stopped).
     /// </remarks>
     public void Watch<TOther>(ActorRef<TOther> actor, TMsg notification)
     {
@@ -97,7 +99,9 @@ public sealed class ActorContext<TMsg>
         }
 
         var self = Self;
-        actor.Cell.AddWatcher(_cell, () => self.Tell(notification));
+        // A barrier: the notification comes after every message told to this actor before the watched actor stopped,
+        // in particular what the watched actor told it on its way out.
+        actor.Cell.AddWatcher(_cell, () => self.TellAfterEverythingToldBefore(notification));
     }
 
     /// <summary>

@@ -14,6 +14,9 @@ namespace Spillway.Actors;
 /// </remarks>
 public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
 {
+    /// <summary>The tag of a barrier that is no ask (a watch notification): the reader needs a tag to carry the marks.</summary>
+    private static readonly object s_barrierOnly = new();
+
     private readonly LaneHandle<TMsg> _handle;
 
     internal ActorRef(ActorCell<TMsg> cell)
@@ -48,6 +51,20 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
         }
 
         var outcome = _handle.TryAppend(message);
+        if (outcome >= AppendOutcome.Closed)
+        {
+            Cell.OnRejected(message, outcome);
+        }
+    }
+
+    /// <summary>
+    /// Tells <paramref name="message"/> as a barrier: the actor handles it only after every message told to it, through
+    /// any reference, before this call. Used for watch notifications, which must come after what the stopped actor
+    /// told the watcher before it stopped.
+    /// </summary>
+    internal void TellAfterEverythingToldBefore(TMsg message)
+    {
+        var outcome = _handle.TryAppendBarrier(message, s_barrierOnly);
         if (outcome >= AppendOutcome.Closed)
         {
             Cell.OnRejected(message, outcome);
@@ -104,9 +121,11 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
             ThrowNullMessage();
         }
 
-        // Tagged with its reply: the reader hands the tag back with exactly this message (a handler failure fails the
-        // ask), and a close that drops the message reports the tag (the ask fails as a dead letter).
-        var outcome = _handle.TryAppendTagged(message, reply);
+        // A barrier tagged with its reply: the reader hands it to the handler only after every message told to the actor
+        // before this call, through any reference (and the messages behind it in this reference's lane wait behind it);
+        // the tag comes back with exactly this message (a handler failure fails the ask), and a close that drops the
+        // message reports the tag (the ask fails as a dead letter).
+        var outcome = _handle.TryAppendBarrier(message, reply);
         if (outcome >= AppendOutcome.Closed)
         {
             var reason = Cell.OnRejected(message, outcome);

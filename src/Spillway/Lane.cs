@@ -30,6 +30,13 @@ internal sealed class Lane<T>
     private long _appended;
 
     /// <summary>
+    /// How many of the appended messages the lane has handed to the reader (or dropped): <see cref="_appended"/> as of
+    /// the last swap or clear. Written under the lock by the reader's side only, and read only by the reader (its
+    /// barrier checks), so it needs no fence of its own.
+    /// </summary>
+    private long _handedOut;
+
+    /// <summary>
     /// The tags of the queued tagged messages, created on the first tagged append and swapped to the reader with
     /// <see cref="_items"/>; <see langword="null"/> for a lane that never carried a tag. Touched only under the lock.
     /// </summary>
@@ -92,6 +99,9 @@ internal sealed class Lane<T>
     // Volatile: a fresh value on every read, and on 32-bit the long is read whole (see AddAppended_NeedsLock).
     public long AppendedCount => Volatile.Read(ref _appended);
 
+    /// <summary>Gets how many messages the lane has handed to the reader (or dropped) so far. For the reader only.</summary>
+    public long HandedOutCount => _handedOut;
+
     /// <summary>Gets a racy snapshot of the storage length, so a trim takes the lock only for a lane worth trimming.</summary>
     // Volatile: the reference may be replaced by a sender's growth on another core; any array seen is a complete one.
     public int StorageLength => Volatile.Read(ref _items).Length;
@@ -110,13 +120,15 @@ internal sealed class Lane<T>
 
         items[count] = item;
         _count = count + 1;
-        AddAppended_NeedsLock(1);
         if (count == 0)
         {
+            // The flag before the count (see AddAppended_NeedsLock): whoever sees the new count sees the lane non-empty.
             _hasItems = true;
+            AddAppended_NeedsLock(1);
             return true;
         }
 
+        AddAppended_NeedsLock(1);
         return false;
     }
 
@@ -125,7 +137,7 @@ internal sealed class Lane<T>
     /// with exactly this message (<see cref="LaneReader{T}.TakeTagOfLastRead"/>). The caller holds the lane lock.
     /// </summary>
     /// <returns><see langword="true"/> when the lane was empty before, so the reader must be told.</returns>
-    public bool AppendTagged_NeedsLock(T item, object tag)
+    public bool AppendTagged_NeedsLock(T item, object tag, long[]? marks = null)
     {
         AssertLockHeld();
 
@@ -134,7 +146,7 @@ internal sealed class Lane<T>
         // handed with the next message appended here.)
         var index = _count;
         var wasEmpty = Append_NeedsLock(item);
-        (_tags ??= new LaneTags()).Add(index, tag);
+        (_tags ??= new LaneTags()).Add(index, tag, marks);
         return wasEmpty;
     }
 
@@ -157,13 +169,14 @@ internal sealed class Lane<T>
 
         batch.CopyTo(items.AsSpan(count));
         _count = count + batch.Length;
-        AddAppended_NeedsLock(batch.Length);
         if (count == 0)
         {
             _hasItems = true;
+            AddAppended_NeedsLock(batch.Length);
             return true;
         }
 
+        AddAppended_NeedsLock(batch.Length);
         return false;
     }
 
@@ -183,6 +196,7 @@ internal sealed class Lane<T>
         (_tags, tags) = (tags, _tags);
         _count = 0;
         _hasItems = false;
+        _handedOut = _appended;
         return count;
     }
 
@@ -212,6 +226,7 @@ internal sealed class Lane<T>
 
         _count = 0;
         _hasItems = false;
+        _handedOut = _appended;
         return count;
     }
 
@@ -292,21 +307,11 @@ internal sealed class Lane<T>
 
     /// <summary>Counts appended messages; see <see cref="_appended"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void AddAppended_NeedsLock(int added)
-    {
-        var total = _appended + added;
-        if (IntPtr.Size == 8)
-        {
-            // A plain store under the lock: on 64-bit it is atomic, so a lock-free reader sees the old or the new total.
-            // (The size test is a JIT-time constant, so the untagged append pays one add and one store.)
-            _appended = total;
-        }
-        else
-        {
-            // Volatile: on 32-bit a plain long store is two stores, and a lock-free reader could read half of each.
-            Volatile.Write(ref _appended, total);
-        }
-    }
+    private void AddAppended_NeedsLock(int added) =>
+        // Volatile (release; a plain store on x64): a barrier that reads the count without the lock (Volatile.Read in
+        // TryAppendBarrier) then also sees the messages it counts and the lane's non-empty flag, stored before it. Also
+        // atomic on 32-bit, where a plain long store is two stores.
+        Volatile.Write(ref _appended, _appended + added);
 
     private T[] Grow_NeedsLock(int needed)
     {

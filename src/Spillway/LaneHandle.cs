@@ -98,6 +98,43 @@ internal sealed class LaneHandle<T>
     }
 
     /// <summary>
+    /// Offers one message as a <em>barrier</em>: like <see cref="TryAppendTagged"/>, and in addition the reader hands it
+    /// out only after every message that any other lane had received before this call (and, as always, after the earlier
+    /// messages of its own lane); the messages behind it in its own lane wait behind it, other lanes go on. So a
+    /// barrier is read after everything appended, through any handle, before it was offered: what the caller appended
+    /// earlier, and what other threads appended and then published to the caller.
+    /// </summary>
+    /// <remarks>
+    /// The marks are read before the append, so a barrier only ever waits for messages appended before it: barriers
+    /// offered at the same time never wait for each other, and the reader can always make progress (every wait points
+    /// to an earlier append). When no other lane has received anything, the barrier carries no marks and costs the
+    /// reader nothing beyond a tagged message.
+    /// </remarks>
+    public AppendOutcome TryAppendBarrier(T item, object tag)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        var marks = _set.SnapshotAppendedCounts(_lane);
+        var set = _set;
+        if (set.IsBounded && !set.TryReserve(1))
+        {
+            return set.IsClosed ? AppendOutcome.Closed : AppendOutcome.Full;
+        }
+
+        bool accepted;
+        var wasEmpty = false;
+        using (_lane.Lock())
+        {
+            accepted = !_released && !set.IsClosed;
+            if (accepted)
+            {
+                wasEmpty = _lane.AppendTagged_NeedsLock(item, tag, marks);
+            }
+        }
+
+        return Conclude(accepted, wasEmpty, 1);
+    }
+
+    /// <summary>
     /// Gets how many messages were ever appended to this handle's lane (through every handle that shares it); only grows.
     /// </summary>
     public long LaneAppendedCount => _lane.AppendedCount;

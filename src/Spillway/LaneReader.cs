@@ -26,7 +26,7 @@ namespace Spillway;
 /// follow their messages by position, never by the message's equality.
 /// </para>
 /// </remarks>
-internal sealed class LaneReader<T>
+internal sealed partial class LaneReader<T>
 {
     /// <summary>How many lanes a reader takes before its tiny storage is replaced (see <see cref="Recycle"/>).</summary>
     private const int BusyLaneTakes = 64;
@@ -53,6 +53,15 @@ internal sealed class LaneReader<T>
     private T[] _batch = [];
     private int _count;
     private int _index;
+
+    /// <summary>
+    /// Where the fast path of <see cref="TryRead"/> stops: <see cref="_count"/>, or the index of the batch's next
+    /// barrier (a message that may have to wait, see LaneReader.Barriers.cs). Never above <see cref="_count"/>.
+    /// </summary>
+    private int _stopAt;
+
+    /// <summary>The lane slot the current batch came from.</summary>
+    private int _batchSlot;
 
     /// <summary>The lane the next scan starts at: one past the lane taken last, so lanes are served round-robin.</summary>
     private int _cursor;
@@ -94,25 +103,26 @@ internal sealed class LaneReader<T>
     /// </summary>
     public int LargestStorageSeen => _largestSeen;
 
-    /// <summary>Gets whether the current batch still holds unread messages.</summary>
-    public bool HasBuffered => _index < _count;
+    /// <summary>Gets whether the current batch, or a batch held behind a barrier, still holds unread messages.</summary>
+    public bool HasBuffered => _index < _count || _heldCount != 0;
 
-    /// <summary>Gets how many messages of the current batch are unread. Racy when read by another thread.</summary>
-    public int BufferedCount => Math.Max(0, Volatile.Read(ref _count) - Volatile.Read(ref _index));
+    /// <summary>Gets how many messages of the current batch (and held batches) are unread. Racy when read by another thread.</summary>
+    public int BufferedCount => Math.Max(0, Volatile.Read(ref _count) - Volatile.Read(ref _index)) + HeldUnreadCount;
 
     /// <summary>Takes the next message: from the current batch, else from the next non-empty lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryRead([MaybeNullWhen(false)] out T item)
     {
+        // Up to the next barrier (or the end of the batch): one compare, as without barriers.
         var index = _index;
-        if (index < _count)
+        if (index < _stopAt)
         {
             item = _batch[index];
             _index = index + 1;
             return true;
         }
 
-        return TryReadFromNextLane(out item);
+        return TryReadSlow(out item);
     }
 
     /// <summary>
@@ -191,6 +201,19 @@ internal sealed class LaneReader<T>
                 slot -= inUse;
             }
 
+            // A lane whose batch waits behind a barrier is served from that batch, never swapped again meanwhile: its
+            // new messages are behind the barrier too.
+            if (_heldCount != 0 && IsHeld(slot))
+            {
+                if (TryResumeHeld(slot))
+                {
+                    _cursor = slot + 1 == lanes.Length ? 0 : slot + 1;
+                    return true;
+                }
+
+                continue;
+            }
+
             // Volatile slot read: a lane created by a sender on another core is seen fully constructed.
             var lane = Volatile.Read(ref lanes[slot]);
             if (lane is null || !lane.HasItems)
@@ -218,6 +241,7 @@ internal sealed class LaneReader<T>
             {
                 _count = taken;
                 _index = 0;
+                _batchSlot = slot;
                 NoteTaken(taken);
                 _set.Listener.OnLaneTaken(taken);
                 return true;
@@ -254,6 +278,11 @@ internal sealed class LaneReader<T>
     /// </summary>
     public void DiscardBuffered(List<object>? droppedTags = null)
     {
+        if (_heldCount != 0)
+        {
+            DiscardHeld(destination: null, droppedTags);
+        }
+
         if (droppedTags is not null && _batchTags is { Count: > 0 } tags)
         {
             tags.CopyTagsFrom(_index, droppedTags);
@@ -269,6 +298,11 @@ internal sealed class LaneReader<T>
     /// </summary>
     public void DrainBufferedTo(List<T> destination, List<object>? droppedTags = null)
     {
+        if (_heldCount != 0)
+        {
+            DiscardHeld(destination, droppedTags);
+        }
+
         for (var i = _index; i < _count; i++)
         {
             destination.Add(_batch[i]);
@@ -370,6 +404,11 @@ internal sealed class LaneReader<T>
         if (_batchTags is not null)
         {
             ResetTagCursor();
+            ResetBarrierCursor();
+        }
+        else
+        {
+            _stopAt = taken;
         }
     }
 
@@ -430,18 +469,6 @@ internal sealed class LaneReader<T>
         return tag;
     }
 
-    private bool TryReadFromNextLane([MaybeNullWhen(false)] out T item)
-    {
-        if (TryTakeNextLane())
-        {
-            item = _batch[0];
-            _index = 1;
-            return true;
-        }
-
-        item = default;
-        return false;
-    }
 
     /// <summary>
     /// Clears the consumed batch so it holds no references, and gives its room back on a bounded channel. Called before
@@ -469,6 +496,7 @@ internal sealed class LaneReader<T>
 
         _count = 0;
         _index = 0;
+        _stopAt = 0;
         if (_set.IsBounded)
         {
             _set.Release(consumed);

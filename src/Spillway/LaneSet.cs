@@ -274,6 +274,36 @@ internal sealed class LaneSet<T>
     // Volatile: a fresh read at each scan, never one the JIT hoisted out of a caller's loop.
     public int LanesInUse => Volatile.Read(ref _lanesInUse);
 
+    /// <summary>
+    /// Reads, for a barrier about to be appended to <paramref name="own"/>, how many messages every other lane in use
+    /// has received so far (indexed by lane slot; the own lane's entry is 0), or <see langword="null"/> when no other
+    /// lane has received anything (the barrier then waits for nothing).
+    /// </summary>
+    public long[]? SnapshotAppendedCounts(Lane<T> own)
+    {
+        var lanes = _lanes;
+        var inUse = LanesInUse;
+        long[]? marks = null;
+        for (var i = 0; i < inUse; i++)
+        {
+            // Volatile slot read: a lane created on another core is seen fully constructed. Its count is read with
+            // acquire (AppendedCount), pairing with the release store of every append: what it counts is visible.
+            var lane = Volatile.Read(ref lanes[i]);
+            if (lane is null || ReferenceEquals(lane, own))
+            {
+                continue;
+            }
+
+            var appended = lane.AppendedCount;
+            if (appended != 0)
+            {
+                (marks ??= new long[inUse])[i] = appended;
+            }
+        }
+
+        return marks;
+    }
+
     /// <summary>Gets whether any lane holds messages, looking at every lane in use without locks.</summary>
     public bool AnyLaneHasItems()
     {

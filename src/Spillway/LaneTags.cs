@@ -15,6 +15,9 @@ internal sealed class LaneTags
 
     private int[] _indices = new int[InitialCapacity];
     private object[] _tags = new object[InitialCapacity];
+
+    /// <summary>The barrier marks of each tagged message (see <see cref="LaneHandle{T}.TryAppendBarrier"/>), or null.</summary>
+    private long[]?[] _marks = new long[]?[InitialCapacity];
     private int _count;
 
     /// <summary>Gets how many tags are recorded.</summary>
@@ -29,19 +32,42 @@ internal sealed class LaneTags
     /// <summary>Gets the tag of the <paramref name="position"/>-th tagged message.</summary>
     public object TagAt(int position) => _tags[position];
 
-    /// <summary>Records <paramref name="tag"/> for the message at <paramref name="index"/>; indices must grow.</summary>
-    public void Add(int index, object tag)
+    /// <summary>
+    /// Gets the barrier marks of the <paramref name="position"/>-th tagged message: per lane slot, how many messages that
+    /// lane had received before the message was appended, which the reader must have handed out first; or
+    /// <see langword="null"/> when the message is no barrier (or nothing in another lane preceded it).
+    /// </summary>
+    public long[]? MarksAt(int position) => _marks[position];
+
+    /// <summary>Records <paramref name="tag"/> (and the barrier <paramref name="marks"/>, if any) for the message at <paramref name="index"/>; indices must grow.</summary>
+    public void Add(int index, object tag, long[]? marks = null)
     {
         var count = _count;
         if (count == _tags.Length)
         {
             Array.Resize(ref _indices, count * 2);
             Array.Resize(ref _tags, count * 2);
+            Array.Resize(ref _marks, count * 2);
         }
 
         _indices[count] = index;
         _tags[count] = tag;
+        _marks[count] = marks;
         _count = count + 1;
+    }
+
+    /// <summary>Gets the position of the first barrier (a tagged message with marks) at or after <paramref name="fromPosition"/>, or -1.</summary>
+    public int NextBarrier(int fromPosition)
+    {
+        for (var i = fromPosition; i < _count; i++)
+        {
+            if (_marks[i] is not null)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Adds the tags of the messages at <paramref name="fromIndex"/> and later to <paramref name="destination"/>.</summary>
@@ -60,6 +86,7 @@ internal sealed class LaneTags
     public void Clear()
     {
         Array.Clear(_tags, 0, _count);
+        Array.Clear(_marks, 0, _count);
         _count = 0;
     }
 }

@@ -4,7 +4,8 @@ namespace Spillway.Actors.Tests;
 
 /// <summary>
 /// What telling guarantees: the messages told through one reference are processed in the order they were told, however
-/// many references and threads there are, and every accepted message is processed exactly once.
+/// many references and threads there are, and every accepted message is processed exactly once; an ask is handled after
+/// every message told before it, through any reference.
 /// </summary>
 public sealed class MessageOrderingTests
 {
@@ -126,6 +127,96 @@ public sealed class MessageOrderingTests
         var seen = await counter.Ask<long>(reply => new CounterMessage(reply), Wait.Timeout);
 
         Assert.That(seen, Is.EqualTo(1_000_000));
+    }
+
+    [Test]
+    public async Task Ask_AfterTellsThroughOtherReferences_SeesEveryOne()
+    {
+        // The README's quick start: tell through a clone, ask through the original. Each round on a busy mailbox, so the
+        // ask's lane is often taken before the tells' lanes.
+        await using var system = ActorSystem.Create(new ActorSystemOptions { WorkerCount = 2 });
+        long total = 0;
+        var counter = system.Spawn(() => DelegateActor<CounterMessage>.Of(message =>
+        {
+            if (message.Get is null)
+            {
+                total++;
+            }
+            else
+            {
+                message.Get.Send(total);
+            }
+        }));
+        var tellers = Enumerable.Range(0, 3).Select(_ => counter.Clone()).ToArray();
+        var increment = new CounterMessage(null);
+
+        var expected = 0L;
+        for (var round = 0; round < 300; round++)
+        {
+            foreach (var teller in tellers)
+            {
+                for (var i = 0; i <= round % 7; i++)
+                {
+                    teller.Tell(increment);
+                    expected++;
+                }
+            }
+
+            var seen = await counter.Ask<long>(reply => new CounterMessage(reply), Wait.Timeout);
+            Assert.That(seen, Is.EqualTo(expected), $"round {round}: the ask overtook tells made before it");
+        }
+    }
+
+    [Test]
+    public async Task Ask_AfterTellsOfOtherThreadsPublishedToTheAsker_SeesEveryOne()
+    {
+        await using var system = ActorSystem.Create(new ActorSystemOptions { WorkerCount = 2 });
+        long total = 0;
+        var counter = system.Spawn(() => DelegateActor<CounterMessage>.Of(message =>
+        {
+            if (message.Get is null)
+            {
+                total++;
+            }
+            else
+            {
+                message.Get.Send(total);
+            }
+        }));
+        const int Producers = 4;
+        const int PerProducer = 50_000;
+        var told = new long[Producers];
+        var violations = 0;
+        var asker = Task.Run(async () =>
+        {
+            // Each ask must see at least what the producers had published as told before it was made.
+            while (Volatile.Read(ref told[0]) + Volatile.Read(ref told[1]) + Volatile.Read(ref told[2]) + Volatile.Read(ref told[3]) < Producers * PerProducer)
+            {
+                var before = 0L;
+                for (var p = 0; p < Producers; p++)
+                {
+                    before += Volatile.Read(ref told[p]);
+                }
+
+                if (await counter.Ask<long>(reply => new CounterMessage(reply), Wait.Timeout) < before)
+                {
+                    Interlocked.Increment(ref violations);
+                }
+            }
+        });
+        RunProducers(Producers, producer =>
+        {
+            var mine = counter.Clone();
+            var increment = new CounterMessage(null);
+            for (var i = 0; i < PerProducer; i++)
+            {
+                mine.Tell(increment);
+                Volatile.Write(ref told[producer], i + 1);
+            }
+        });
+
+        await asker.OrTimeout();
+        Assert.That(violations, Is.Zero);
     }
 
     [Test]

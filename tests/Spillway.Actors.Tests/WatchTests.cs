@@ -239,6 +239,70 @@ public sealed class WatchTests
         public TaskCompletionSource Probed { get; } = Wait.Signal();
     }
 
+    [Test]
+    public async Task Watch_WatchedActorToldTheWatcherBeforeStopping_NotificationComesAfterThoseMessages()
+    {
+        await using var system = ActorSystem.Create(new ActorSystemOptions { WorkerCount = 2 });
+        var received = new List<string>();
+        var notified = Wait.Signal();
+        var watching = Wait.Signal();
+        var entered = Wait.Signal();
+        var gate = Wait.Signal();
+        ActorRef<int>? target = null;
+        var watcher = system.Spawn(
+            () => new DelegateActor<string>
+            {
+                OnReceive = async (context, message) =>
+                {
+                    received.Add(message);
+                    switch (message)
+                    {
+                        case "watch":
+                            context.Watch(Volatile.Read(ref target)!, "stopped");
+                            watching.TrySetResult();
+                            break;
+                        case "gate":
+                            entered.TrySetResult();
+                            await gate.Task;
+                            break;
+                        case "stopped":
+                            notified.TrySetResult();
+                            break;
+                    }
+                },
+            },
+            options: new SpawnOptions { MailboxLanes = 2 });
+
+        // Lane 0 is the watcher's own reference (the notification's lane); lane 1 is this one, which the watched actor
+        // tells through. The reader takes lane 1 (the gate) last, so it looks at lane 0 first when the gate opens.
+        var otherLane = watcher.Clone();
+        Volatile.Write(ref target, system.Spawn(() => new DelegateActor<int>
+        {
+            OnReceive = (context, count) =>
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    otherLane.Tell($"m{i}");
+                }
+
+                context.Stop();
+                return default;
+            },
+        }));
+        watcher.Tell("watch");
+        await watching.Task.OrTimeout();
+        otherLane.Tell("gate");
+        await entered.Task.OrTimeout();
+
+        target!.Tell(20);
+        await target.Cell.Completion.OrTimeout();
+        gate.SetResult();
+        await notified.Task.OrTimeout();
+
+        Assert.That(received, Has.Count.EqualTo(23));
+        Assert.That(received[^1], Is.EqualTo("stopped"), "the notification overtook what the watched actor told before it stopped");
+    }
+
     private static ValueTask StopSelf(ActorContext<int> context, int message)
     {
         context.Stop();

@@ -1,0 +1,242 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace Spillway;
+
+/// <summary>
+/// Barriers: a message appended with <see cref="LaneHandle{T}.TryAppendBarrier"/> is handed out only once every other
+/// lane has handed out the messages it had received before the barrier was appended (its <em>marks</em>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// The fast path of <see cref="TryRead"/> stops at each barrier (<c>_stopAt</c>), so batches without barriers pay
+/// nothing. At a barrier whose marks are not reached yet, the rest of the batch (the barrier and everything behind it
+/// in its lane) is <em>held</em>, and the reader goes on with the other lanes; a lane with a held batch is served from
+/// that batch, never swapped again meanwhile, and it is resumed as soon as its barrier's marks are reached.
+/// </para>
+/// <para>
+/// Progress: marks are read before the barrier is appended, so a barrier only ever waits for messages appended before
+/// it, and a message of its own lane behind it was appended after it. Every wait therefore points to an earlier
+/// append: no cycle of holds can form, and while any batch is held, another lane has the messages it waits for.
+/// </para>
+/// <para>
+/// What "handed out" means: a lane's count of messages handed to the reader (<see cref="Lane{T}.HandedOutCount"/>,
+/// updated at each swap) less what the reader still holds unread from that lane. The actor runtime reads one message
+/// at a time and runs its handler before the next read, so a message handed out has been handled.
+/// </para>
+/// </remarks>
+internal sealed partial class LaneReader<T>
+{
+    /// <summary>The batches held behind a barrier, by lane slot; created on the first hold.</summary>
+    private HeldBatch?[]? _held;
+
+    /// <summary>How many entries of <see cref="_held"/> are set (0 on every path without a held batch).</summary>
+    private int _heldCount;
+
+    /// <summary>The position, in <see cref="_batchTags"/>, of the next barrier of the current batch; -1 when none is left.</summary>
+    private int _barrierCursor = -1;
+
+    /// <summary>Gets how many messages the held batches still hold; racy when read by another thread.</summary>
+    private int HeldUnreadCount
+    {
+        get
+        {
+            if (Volatile.Read(ref _heldCount) == 0 || Volatile.Read(ref _held) is not { } held)
+            {
+                return 0;
+            }
+
+            var unread = 0;
+            foreach (var batch in held)
+            {
+                if (batch is not null)
+                {
+                    unread += batch.Count - batch.Index;
+                }
+            }
+
+            return unread;
+        }
+    }
+
+    /// <summary>
+    /// The slow path of <see cref="TryRead"/>: at a barrier (pass it, or hold the batch and go on with other lanes), or
+    /// past the end of the batch (take the next lane, or resume a held batch whose barrier can pass now).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryReadSlow([MaybeNullWhen(false)] out T item)
+    {
+        while (true)
+        {
+            if (_index < _count)
+            {
+                // The fast path stopped at a barrier.
+                if (IsReached(_batchTags!.MarksAt(_barrierCursor)!, _batchSlot))
+                {
+                    _barrierCursor = _batchTags.NextBarrier(_barrierCursor + 1);
+                    _stopAt = _barrierCursor < 0 ? _count : _batchTags.IndexAt(_barrierCursor);
+                    item = _batch[_index];
+                    _index++;
+                    return true;
+                }
+
+                HoldCurrentBatch();
+            }
+
+            if (!TryTakeNextLane())
+            {
+                item = default;
+                return false;
+            }
+
+            if (_index < _stopAt)
+            {
+                item = _batch[_index];
+                _index++;
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Points the barrier cursor at the first barrier of a batch just taken, and the fast path's stop at it.</summary>
+    private void ResetBarrierCursor()
+    {
+        var tags = _batchTags!;
+        _barrierCursor = tags.Count == 0 ? -1 : tags.NextBarrier(0);
+        _stopAt = _barrierCursor < 0 ? _count : tags.IndexAt(_barrierCursor);
+    }
+
+    /// <summary>Gets whether every other lane has handed out the messages <paramref name="marks"/> counts.</summary>
+    private bool IsReached(long[] marks, int ownSlot)
+    {
+        var lanes = _set.Lanes;
+        for (var slot = 0; slot < marks.Length; slot++)
+        {
+            var mark = marks[slot];
+            if (mark == 0 || slot == ownSlot)
+            {
+                continue;
+            }
+
+            // The lane exists: it had received messages when the marks were read. Volatile slot read, as in the scan.
+            var lane = Volatile.Read(ref lanes[slot])!;
+            if (lane.HandedOutCount - UnreadFrom(slot) < mark)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Gets how many messages of lane <paramref name="slot"/> the reader holds unread (current or held batch).</summary>
+    private int UnreadFrom(int slot)
+    {
+        var unread = _batchSlot == slot ? _count - _index : 0;
+        if (_heldCount != 0 && _held![slot] is { } held)
+        {
+            unread += held.Count - held.Index;
+        }
+
+        return unread;
+    }
+
+    private bool IsHeld(int slot) => _held![slot] is not null;
+
+    /// <summary>Moves the rest of the current batch (from its barrier on) aside, so the reader can serve other lanes.</summary>
+    private void HoldCurrentBatch()
+    {
+        var held = new HeldBatch(_batch, _index, _count, _batchTags, _tagCursor, _nextTagIndex, _barrierCursor);
+
+        // Written by the reader only; read racily (Volatile) by BufferedCount on a metrics thread.
+        Volatile.Write(ref _held, _held ?? new HeldBatch?[_set.Lanes.Length]);
+        _held![_batchSlot] = held;
+        Volatile.Write(ref _heldCount, _heldCount + 1);
+
+        // The lane gets fresh storage at the next swap (rare: only a barrier that has to wait gets here).
+        _batch = [];
+        _batchTags = null;
+        _count = 0;
+        _index = 0;
+        _stopAt = 0;
+        _tagCursor = 0;
+        _nextTagIndex = int.MaxValue;
+        _barrierCursor = -1;
+    }
+
+    /// <summary>Resumes the batch held for lane <paramref name="slot"/> if its barrier can pass now.</summary>
+    private bool TryResumeHeld(int slot)
+    {
+        var held = _held![slot]!;
+        if (!IsReached(held.Tags!.MarksAt(held.BarrierCursor)!, slot))
+        {
+            return false;
+        }
+
+        _held[slot] = null;
+        Volatile.Write(ref _heldCount, _heldCount - 1);
+
+        // The reader's own (recycled, empty) storage is let go; the held batch's storage carries on.
+        _batch = held.Items;
+        _index = held.Index;
+        _count = held.Count;
+        _batchTags = held.Tags;
+        _tagCursor = held.TagCursor;
+        _nextTagIndex = held.NextTagIndex;
+        _barrierCursor = held.BarrierCursor;
+        _stopAt = held.Index;
+        _batchSlot = slot;
+        return true;
+    }
+
+    /// <summary>Drops every held batch (the reader is closing), copying their messages and tags out when asked.</summary>
+    private void DiscardHeld(List<T>? destination, List<object>? droppedTags)
+    {
+        var heldBatches = _held!;
+        for (var slot = 0; slot < heldBatches.Length; slot++)
+        {
+            if (heldBatches[slot] is not { } held)
+            {
+                continue;
+            }
+
+            for (var i = held.Index; i < held.Count; i++)
+            {
+                destination?.Add(held.Items[i]);
+            }
+
+            if (droppedTags is not null)
+            {
+                held.Tags?.CopyTagsFrom(held.Index, droppedTags);
+            }
+
+            // Room of a bounded set: the held batch's messages were reserved when sent and are released only here.
+            if (_set.IsBounded)
+            {
+                _set.Release(held.Count);
+            }
+
+            heldBatches[slot] = null;
+        }
+
+        Volatile.Write(ref _heldCount, 0);
+    }
+
+    /// <summary>The rest of a batch waiting behind its barrier, with the reader's cursors into it.</summary>
+    private sealed class HeldBatch(T[] items, int index, int count, LaneTags? tags, int tagCursor, int nextTagIndex, int barrierCursor)
+    {
+        public T[] Items { get; } = items;
+
+        public int Index { get; } = index;
+
+        public int Count { get; } = count;
+
+        public LaneTags? Tags { get; } = tags;
+
+        public int TagCursor { get; } = tagCursor;
+
+        public int NextTagIndex { get; } = nextTagIndex;
+
+        public int BarrierCursor { get; } = barrierCursor;
+    }
+}
