@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Spillway.Actors;
 
@@ -50,7 +51,7 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
         var outcome = _handle.TryAppend(message);
         if (outcome >= AppendOutcome.Closed)
         {
-            Cell.OnRejected(message, outcome);
+            OnRefused(message, outcome);
         }
     }
 
@@ -121,6 +122,25 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// <summary>Returns the actor's path.</summary>
     /// <returns>The path.</returns>
     public override string ToString() => Path;
+
+    /// <summary>
+    /// The slow path of a refused tell: during a shutdown's drain the mailbox is sealed, and a tell from one of the
+    /// system's actors still lands (see <see cref="ActorSystem.AcceptsDrainWork"/>); anything else is a dead letter.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OnRefused(TMsg message, AppendOutcome outcome)
+    {
+        if (outcome == AppendOutcome.Closed && Cell.System.IsShuttingDown && Cell.System.AcceptsDrainWork())
+        {
+            outcome = _handle.TryAppendWhileSealed(message);
+            if (outcome < AppendOutcome.Closed)
+            {
+                return;
+            }
+        }
+
+        Cell.OnRejected(message, outcome);
+    }
 
     [DoesNotReturn]
     private static void ThrowNullMessage() =>

@@ -99,6 +99,9 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
     // Turns on this pool's workers ask their worker directly (SchedulerWorker); this is for anyone else.
     public override bool IsQuiet => t_worker is { } worker && ReferenceEquals(worker.Owner, this) ? worker.IsQuiet : _ready.IsEmpty;
 
+    /// <summary>Gets the item the worker running on this thread is running, if this thread is a worker (see <see cref="ActorCode"/>).</summary>
+    internal static IThreadPoolWorkItem? CurrentWorkerItem => t_worker?.CurrentItem;
+
     /// <summary>Gets the worker threads, for tests that check none is left running.</summary>
     internal IReadOnlyList<Thread> Threads => _threads;
 
@@ -183,10 +186,11 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
         {
             await _allExited.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-            // Every worker has left its loop; joining only waits out the last instructions of each thread.
+            // Every worker has left its loop; joining only waits out the last instructions of each thread (bounded all the
+            // same: every wait of a shutdown has a bound).
             foreach (var thread in _threads)
             {
-                thread.Join();
+                _ = thread.Join(TimeSpan.FromSeconds(1));
             }
 
             Log.SchedulerStopped(_logger, _name);

@@ -49,4 +49,7 @@ internal static partial class Log
 
     [LoggerMessage(22, LogLevel.Warning, "Shutdown of actor system {SystemName} ran out of time; {Count} messages could not be processed and became dead letters")]
     public static partial void ShutdownIncomplete(ILogger logger, string systemName, long count);
+
+    [LoggerMessage(30, LogLevel.Warning, "Shutdown of actor system {SystemName} abandoned {Count} actors whose handlers have not returned: {Actors}")]
+    public static partial void ShutdownAbandonedActors(ILogger logger, string systemName, int count, string actors);
 }

@@ -24,7 +24,19 @@ public sealed class Reply<T>
 
     /// <summary>Answers the ask with a value.</summary>
     /// <param name="value">The reply.</param>
-    public void Send(T value) => _completion.TrySetResult(value);
+    public void Send(T value)
+    {
+        // The asker's continuation is posted from here: it is the asker's code, not the replying actor's (see ActorCode).
+        var previous = ActorCode.EnterForeign();
+        try
+        {
+            _completion.TrySetResult(value);
+        }
+        finally
+        {
+            ActorCode.Exit(previous);
+        }
+    }
 
     /// <summary>Answers the ask with an error: the asker's task throws <paramref name="error"/>.</summary>
     /// <param name="error">The error.</param>
@@ -32,7 +44,15 @@ public sealed class Reply<T>
     public void Fail(Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        _completion.TrySetException(error);
+        var previous = ActorCode.EnterForeign();
+        try
+        {
+            _completion.TrySetException(error);
+        }
+        finally
+        {
+            ActorCode.Exit(previous);
+        }
     }
 
     internal void TimeOut(TimeSpan timeout) =>

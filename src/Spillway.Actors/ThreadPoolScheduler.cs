@@ -32,12 +32,16 @@ internal sealed class ThreadPoolScheduler : ActorScheduler
             Interlocked.Increment(ref owner._busy);
             var previous = SynchronizationContext.Current;
             SynchronizationContext.SetSynchronizationContext(owner.SynchronizationContext);
+
+            // Per work item, not per message: this path already allocates a runner per item (see ActorCode).
+            var previousItem = ActorCode.Enter(item);
             try
             {
                 item.Execute();
             }
             finally
             {
+                ActorCode.Exit(previousItem);
                 SynchronizationContext.SetSynchronizationContext(previous);
                 Interlocked.Decrement(ref owner._busy);
             }

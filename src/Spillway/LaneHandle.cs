@@ -66,6 +66,35 @@ internal sealed class LaneHandle<T>
         return Conclude(accepted, wasEmpty, 1);
     }
 
+    /// <summary>
+    /// Offers one message like <see cref="TryAppend"/>, except that a sealed set still takes it: the privileged path of
+    /// a mailbox draining for shutdown, for senders its owner still admits. Refused once the set is closed (its
+    /// reader dropped what was queued) or the handle released. Not a hot path.
+    /// </summary>
+    public AppendOutcome TryAppendWhileSealed(T item)
+    {
+        var set = _set;
+        if (set.IsBounded && !set.TryReserve(1))
+        {
+            return set.IsClosedForReading ? AppendOutcome.Closed : AppendOutcome.Full;
+        }
+
+        bool accepted;
+        var wasEmpty = false;
+        using (_lane.Lock())
+        {
+            // Under the lane lock, as in TryAppend: a close that set its flag drains this lane after taking the lock, so
+            // a message appended here is either seen (and dropped) by that close or refused.
+            accepted = !_released && !set.IsClosedForReading;
+            if (accepted)
+            {
+                wasEmpty = _lane.Append_NeedsLock(item);
+            }
+        }
+
+        return Conclude(accepted, wasEmpty, 1);
+    }
+
     /// <summary>Offers a batch to this handle's lane, atomically: all of it lands contiguously, or none of it.</summary>
     public AppendOutcome TryAppendMany(ReadOnlySpan<T> items)
     {

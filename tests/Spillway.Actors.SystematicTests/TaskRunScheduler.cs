@@ -85,12 +85,17 @@ internal sealed class TaskRunScheduler : ActorScheduler
         }
 
         Interlocked.Increment(ref _busy);
+
+        // Record the item, as the thread-pool scheduler does, so the runtime knows actor code from other code (a
+        // shutdown's drain admits tells from actors only).
+        var previous = ActorCode.Enter(item);
         try
         {
             item.Execute();
         }
         finally
         {
+            ActorCode.Exit(previous);
             Interlocked.Decrement(ref _busy);
         }
     }
