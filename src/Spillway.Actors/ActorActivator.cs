@@ -39,7 +39,7 @@ internal static class ActorActivator<TActor>
             // anything the constructor itself throws reaches the caller unchanged.
             if (error is InvalidOperationException && IsRaisedByActivator(error))
             {
-                throw new ArgumentException($"The actor system cannot construct {typeof(TActor)}: {error.Message}", error);
+                throw new ActorActivationException($"The actor system cannot construct {typeof(TActor)}: {error.Message}", error);
             }
 
             throw;
@@ -58,7 +58,7 @@ internal static class ActorActivator<TActor>
         }
         catch (InvalidOperationException error)
         {
-            throw new ArgumentException($"The actor system cannot construct {typeof(TActor)}: {error.Message}", nameof(TActor), error);
+            throw new ActorActivationException($"The actor system cannot construct {typeof(TActor)}: {error.Message}", error);
         }
     }
 

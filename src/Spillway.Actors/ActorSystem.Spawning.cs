@@ -79,10 +79,10 @@ public sealed partial class ActorSystem
             }
 
             // The constructor's own exception reaches the caller unchanged; what the runtime validates itself (no usable
-            // constructor, a missing dependency) was already turned into an ArgumentException by ActorActivator.
+            // constructor, a missing dependency) comes as an ActorActivationException from ActorActivator.
             cell.CreateFirstInstance();
         }
-        catch (Exception)
+        catch (Exception error)
         {
             if (parent is null)
             {
@@ -94,6 +94,12 @@ public sealed partial class ActorSystem
             }
 
             cell.AbandonUnstarted();
+            if (error is ActorActivationException)
+            {
+                // The runtime's own check: name the actor. A constructor's exception goes on unchanged below.
+                throw new ArgumentException($"The actor system cannot construct the actor '{actorName}': {error.Message}", nameof(name), error);
+            }
+
             throw;
         }
 

@@ -292,14 +292,7 @@ public sealed partial class ActorSystem : IAsyncDisposable
                 stops[i] = roots[i].Completion;
             }
 
-            try
-            {
-                await Task.WhenAll(stops).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                drained = false;
-            }
+            drained = await CompletesFirstAsync(Task.WhenAll(stops), cancellationToken).ConfigureAwait(false);
         }
 
         if (!drained)
@@ -315,6 +308,17 @@ public sealed partial class ActorSystem : IAsyncDisposable
         using var grace = new CancellationTokenSource(drained ? s_workerExitBound : TimeSpan.FromSeconds(1));
         await Scheduler.StopAsync(grace.Token).ConfigureAwait(false);
         Metrics.Dispose();
+    }
+
+    /// <summary>Waits for <paramref name="task"/> (which never faults) or the token; <see langword="true"/> when the task came first.</summary>
+    /// <remarks>Not <see cref="Task.WaitAsync(CancellationToken)"/>: the systematic tests' engine does not control it.</remarks>
+    private static async Task<bool> CompletesFirstAsync(Task task, CancellationToken cancellationToken)
+    {
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (cancellationToken.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), cancelled))
+        {
+            return await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false) == task;
+        }
     }
 
     /// <summary>A shutdown ran out of time: stops every actor at once, turning what is left into dead letters, and reports it.</summary>
