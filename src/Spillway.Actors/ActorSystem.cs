@@ -52,8 +52,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
     }
 
     /// <summary>
-    /// Raised for every message that could not be delivered (told to a stopped actor, a full mailbox, or after
-    /// shutdown began). Raised on the thread that told the message or that stopped the actor; handlers must be quick
+    /// Raised for every message that could not be delivered (told to a stopped actor, a full mailbox, or, after
+    /// shutdown began, from outside the system's actors or during the final stop). Raised on the thread that told the message or that stopped the actor; handlers must be quick
     /// and must not throw (an exception is logged and ignored).
     /// </summary>
     public event EventHandler<DeadLetter>? DeadLetterReceived;
