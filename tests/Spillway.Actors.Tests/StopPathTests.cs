@@ -40,10 +40,20 @@ public sealed class StopPathTests
     {
         await using var system = ActorSystem.Create(new ActorSystemOptions { WorkerCount = 2 });
         var context = Wait.Signal<ActorContext<int>>();
+        var childrenTaken = Wait.Signal();
         var parent = system.Spawn(() => new DelegateActor<int>
         {
             OnStarted = ctx =>
             {
+                // A witness: its stop begins once the parent's stop has taken its children (the one under construction too).
+                ctx.Spawn(() => new DelegateActor<int>
+                {
+                    OnStopped = _ =>
+                    {
+                        childrenTaken.TrySetResult();
+                        return default;
+                    },
+                });
                 context.TrySetResult(ctx);
                 return default;
             },
@@ -61,6 +71,7 @@ public sealed class StopPathTests
 
         // The child is registered while its constructor runs: the parent's stop waits for it.
         var stop = system.StopAsync(parent);
+        await childrenTaken.Task.OrTimeout();
         gate.Set();
 
         Assert.ThrowsAsync<InvalidOperationException>(async () => await spawn.OrTimeout());
