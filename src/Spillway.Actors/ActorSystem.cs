@@ -108,7 +108,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
     /// <param name="options">Supervision and mailbox settings; <see langword="null"/> for <see cref="ActorSystemOptions.DefaultSpawnOptions"/>.</param>
     /// <returns>The actor's reference.</returns>
     /// <exception cref="ArgumentException">The type cannot be constructed, the name is taken or invalid, or an option is out of range.</exception>
-    /// <exception cref="InvalidOperationException">The system is shutting down.</exception>
+    /// <exception cref="InvalidOperationException">The system is shutting down, and the call does not come from one of its actors during the drain (see <see cref="ShutdownAsync"/>).</exception>
+    /// <remarks>An exception thrown by the actor's constructor reaches the caller unchanged, and nothing of the actor is left behind.</remarks>
 #pragma warning disable RS0026 // Two Spawn methods with optional parameters: their generic arity differs, so no call is ambiguous.
     public ActorRef<TMsg> Spawn<TActor, TMsg>(string? name = null, SpawnOptions? options = null)
         where TActor : Actor<TMsg> =>
@@ -122,7 +123,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
     /// <returns>The actor's reference.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="factory"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The name is taken or invalid, or an option is out of range.</exception>
-    /// <exception cref="InvalidOperationException">The system is shutting down.</exception>
+    /// <exception cref="InvalidOperationException">The system is shutting down, and the call does not come from one of its actors during the drain (see <see cref="ShutdownAsync"/>).</exception>
+    /// <remarks>An exception thrown by <paramref name="factory"/> reaches the caller unchanged, and nothing of the actor is left behind.</remarks>
     public ActorRef<TMsg> Spawn<TMsg>(Func<Actor<TMsg>> factory, string? name = null, SpawnOptions? options = null)
 #pragma warning restore RS0026
     {

@@ -284,6 +284,38 @@ public sealed class StopPathTests
         }
     }
 
+    [Test]
+    public async Task ShutdownAsync_ASecondCallersTokenFires_CutsTheSharedShutdownShort()
+    {
+        var system = ActorSystem.Create(new ActorSystemOptions { WorkerCount = 2, ShutdownTimeout = Timeout.InfiniteTimeSpan });
+        using var release = new ManualResetEventSlim();
+        var entered = Wait.Signal();
+        var actor = system.Spawn(() => DelegateActor<int>.Of(_ =>
+        {
+            entered.TrySetResult();
+            release.Wait(Wait.Timeout);
+        }));
+        actor.Tell(1);
+        await entered.Task.OrTimeout();
+
+        try
+        {
+            var first = system.ShutdownAsync();
+            using var cancellation = new CancellationTokenSource();
+            var second = system.ShutdownAsync(cancellation.Token);
+            Assert.That(first.IsCompleted, Is.False, "the drain waits for the blocked handler");
+            await cancellation.CancelAsync();
+
+            await second.OrTimeout();
+            await first.OrTimeout();
+            Assert.That(release.IsSet, Is.False, "the shutdown ended while the handler still blocked");
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
+
     [TestCase(0)]
     [TestCase(-5)]
     public void Validate_ShutdownTimeoutNotPositive_ThrowsNamingIt(int milliseconds) =>
