@@ -121,7 +121,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     // Status first: a sender publishes its message, then schedules (see OnLaneFilled); a mailbox seen idle whose lanes
     // are then seen empty had no message waiting at the moment of the status read, unless one was being appended by
     // code that was itself running (which the quiescence scan sees as a busy mailbox or a changed total elsewhere).
-    public override bool IsQuiet => IsStopped || (Volatile.Read(ref _status) == Idle && !Set.AnyLaneHasItems());
+    public override bool IsMailboxQuiet => IsStopped || (Volatile.Read(ref _status) == Idle && !Set.AnyLaneHasItems());
 
     /// <summary>Builds the first instance on the spawning thread, so a constructor failure is the caller's exception.</summary>
     public void CreateFirstInstance()

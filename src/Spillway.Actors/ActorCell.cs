@@ -66,7 +66,7 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     /// Gets whether nothing is going on in this mailbox right now: stopped, or idle (no turn queued, running or
     /// suspended) with no message in its lanes. A racy snapshot, for a shutdown's quiescence scan.
     /// </summary>
-    public abstract bool IsQuiet { get; }
+    public abstract bool IsMailboxQuiet { get; }
 
     /// <summary>Gets whether the system has counted this actor as stopped. Caller holds the <see cref="MailboxTotals"/> lock.</summary>
     public bool IsStopCounted_NeedsLock => _stopCounted;

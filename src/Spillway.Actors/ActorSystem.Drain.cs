@@ -82,9 +82,9 @@ public sealed partial class ActorSystem
         var pending = new Stack<ActorCell>(_topLevel.Values);
         while (pending.TryPop(out var cell))
         {
-            // IsQuiet first, then the total: the turn stores its total before it goes idle (a full fence), so a
+            // IsMailboxQuiet first, then the total: the turn stores its total before it goes idle (a full fence), so a
             // mailbox seen idle shows every message its turns have handled.
-            if (!cell.IsQuiet)
+            if (!cell.IsMailboxQuiet)
             {
                 return null;
             }
