@@ -180,7 +180,7 @@ public class PingPongBenchmarks
     }
 
     /// <summary>Akka.NET player: hands the ball back to its sender.</summary>
-    private sealed class AkkaPlayer(Countdown countdown) : UntypedActor
+    internal sealed class AkkaPlayer(Countdown countdown) : UntypedActor
     {
         protected override void OnReceive(object message)
         {

@@ -128,7 +128,7 @@ public class TellBenchmarks
         return _countdown.Done;
     }
 
-    private sealed class AkkaCounter(Countdown countdown) : AkkaActor.UntypedActor
+    internal sealed class AkkaCounter(Countdown countdown) : AkkaActor.UntypedActor
     {
         protected override void OnReceive(object message) => countdown.Signal();
     }

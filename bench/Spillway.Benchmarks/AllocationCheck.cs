@@ -13,8 +13,10 @@ namespace Spillway.Benchmarks;
 /// runtime, the thread pool) is charged to the channel: a zero here is a strict zero.
 /// </para>
 /// <para>
-/// A lane's storage only grows (by doubling, never shrinking), so a round whose backlog beats every earlier one
-/// allocates a bigger array once; that is growth to a working size, not a cost per message. Rounds are therefore
+/// A lane's storage grows by doubling, so a round whose backlog beats every earlier one allocates a bigger array once;
+/// that is growth to a working size, not a cost per message. (Storage a parked reader gives back is kept weakly and
+/// taken back by the next round unless a garbage collection took it; storage shrinks at the swaps only after hundreds
+/// of takes far smaller than it.) Rounds are therefore
 /// counted one by one: the check passes when most measured rounds allocate exactly 0 bytes (a per-message or
 /// per-wake-up allocation would show in every round).
 /// </para>

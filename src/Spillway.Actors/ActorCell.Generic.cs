@@ -23,7 +23,7 @@ namespace Spillway.Actors;
 /// the mailbox goes idle is never stranded.
 /// </para>
 /// </remarks>
-internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
+internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMailbox
 {
     private const int Idle = 0;
     private const int Scheduled = 1;
@@ -45,6 +45,24 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
     /// <summary>One message in this many is timed for <c>spillway.actor.process.duration</c> (a power of two).</summary>
     internal const int DurationSampleInterval = 64;
+
+    /// <summary>
+    /// Mailbox storage an idle actor keeps untrimmed, in messages per array. A constant, not a per-type static: the check
+    /// on the way to idle must stay one compare in code shared by every reference message type.
+    /// </summary>
+    internal const int IdleKeepElements = 32;
+
+    private const int TrimNone = 0;
+    private const int TrimWatched = 1;
+    private const int TrimDue = 2;
+
+    /// <summary>
+    /// Where the mailbox stands with the system's <see cref="MailboxTrimmer"/>: not watched, watched (it went idle with
+    /// storage over <see cref="IdleKeepElements"/>), or due (the trimmer queued a trim turn). Written by the turn, and by
+    /// the trimmer only right after it won the idle-to-scheduled compare-and-swap, when no turn can run until it queues
+    /// one; so every write is ordered with the turns by the <see cref="_status"/> hand-off.
+    /// </summary>
+    private int _trimState;
 
     private readonly LaneReader<TMsg> _reader;
     /// <summary>A <see cref="Func{TResult}"/> given to a spawn, or an <see cref="ActorFactory{TMsg}"/> for spawns by type; stored as given so a spawn allocates no wrapper.</summary>
@@ -171,15 +189,13 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     public void ScheduleFirstTurn() => _scheduler.Schedule(this);
 
     /// <summary>A message could not be queued: it becomes a dead letter.</summary>
-    public void OnRejected(TMsg message, AppendOutcome outcome) =>
-        System.PublishDeadLetter(message, Path, ReasonFor(outcome), TypeTag);
-
-    public string DescribeRejection(AppendOutcome outcome) => ReasonFor(outcome) switch
+    /// <returns>Why it was not queued.</returns>
+    public DeadLetterReason OnRejected(TMsg message, AppendOutcome outcome)
     {
-        DeadLetterReason.MailboxFull => "its mailbox is full",
-        DeadLetterReason.SystemShutdown => "the actor system is shutting down",
-        _ => "the actor has stopped",
-    };
+        var reason = ReasonFor(outcome);
+        System.PublishDeadLetter(message, Path, reason, TypeTag);
+        return reason;
+    }
 
     public override void RequestStop(bool graceful)
     {
@@ -211,7 +227,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
     public IDisposable StartTimer(TMsg message, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ActorTimer<TMsg>(this, message, period != Timeout.InfiniteTimeSpan);
-        AddTimer(timer);
+        AddTimer(timer); // Throws, before the timer is armed, once the actor's stop has cancelled its timers for good.
         timer.Start(System.TimeProvider, dueTime, period);
         return timer;
     }
@@ -310,7 +326,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         // if the handler ever returns. Close runs its drop pass once, so nothing is reported twice.
         var claimed = Volatile.Read(ref _suspension) is { } suspension
             && Interlocked.CompareExchange(ref suspension.State, Suspension.Abandoned, Suspension.Waiting) == Suspension.Waiting;
-        CloseMailboxAndReportDropped(includeBatch: claimed, DeadLetterReason.SystemShutdown);
+        CloseMailboxAndReportDropped(includeBatch: claimed, DeadLetterReason.SystemShutdown, abandonCurrent: claimed);
         if (claimed)
         {
             MarkStopped();
@@ -319,21 +335,33 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
     /// <summary>
     /// Closes the mailbox and turns what it still holds into dead letters: the lanes always, the reader's current
-    /// batch only when the caller owns the turn.
+    /// batch only when the caller owns the turn. The asks whose requests are dropped fail at once
+    /// (<see cref="DeadLetterException"/>), found by the tags their requests carry, never by the message's equality.
     /// </summary>
+    /// <param name="includeBatch">The caller owns the turn: the reader's unread batch is dropped too.</param>
+    /// <param name="reason">The dead letters' reason.</param>
+    /// <param name="abandonCurrent">
+    /// The message whose handler is still pending will never be finished (a shutdown gave up on it): its ask fails too.
+    /// </param>
     /// <remarks>
-    /// Part of every stop path, so it cannot throw: each step that may run user code (a dead-letter handler, a message
-    /// type's equality in the ask bookkeeping) or a listener (metrics) is isolated, and its failure logged.
+    /// Part of every stop path, so it cannot throw: each step that may run user code (a dead-letter handler) or a
+    /// listener (metrics) is isolated, and its failure logged.
     /// </remarks>
-    private void CloseMailboxAndReportDropped(bool includeBatch, DeadLetterReason reason)
+    private void CloseMailboxAndReportDropped(bool includeBatch, DeadLetterReason reason, bool abandonCurrent = false)
     {
         var dropped = new List<TMsg>();
+        var droppedAsks = new List<object>();
         var fromBatch = 0;
         try
         {
+            if (abandonCurrent && _reader.TakeTagOfLastRead() is { } current)
+            {
+                droppedAsks.Add(current);
+            }
+
             if (includeBatch)
             {
-                _reader.DrainBufferedTo(dropped);
+                _reader.DrainBufferedTo(dropped, droppedAsks);
             }
 
             fromBatch = dropped.Count;
@@ -345,7 +373,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
         try
         {
-            Set.Close(dropped);
+            Set.Close(dropped, droppedAsks);
             if (dropped.Count != fromBatch)
             {
                 // Messages still in lanes were never taken, so never counted as sent; the batch's were, at the swap.
@@ -369,14 +397,18 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             }
         }
 
-        try
+        // A dropped request of an ask fails that ask now rather than at its timeout. Completing a reply runs no
+        // continuation here (replies complete asynchronously), and no lock is held.
+        foreach (var ask in droppedAsks)
         {
-            // A dropped request of an ask fails that ask now rather than at its timeout.
-            System.PendingAsks.FailDropped(this, dropped, Path);
-        }
-        catch (Exception error)
-        {
-            LogStepFailed(error, "the failing of asks whose requests were dropped");
+            try
+            {
+                ((IPendingReply)ask).FailUndelivered(Path, reason);
+            }
+            catch (Exception error)
+            {
+                LogStepFailed(error, "the failing of an ask whose request was dropped");
+            }
         }
     }
 
@@ -396,11 +428,11 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
         try
         {
-            NotifyWatchers();
+            ReleaseRelations();
         }
         catch (Exception error)
         {
-            LogStepFailed(error, "the notification of its watchers");
+            LogStepFailed(error, "the release of its watches and watchers");
         }
 
         SignalStopped();
@@ -526,6 +558,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
         if (_suspension?.Failure is { } failure)
         {
             _suspension.Failure = null;
+            FailAskOfCurrentMessage(failure);
             if (Await(HandleFailureAsync(failure)))
             {
                 return false;
@@ -557,7 +590,24 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
     /// <summary>Applies the supervision strategy to a handler's failure; returns <see langword="true"/> when the turn must end.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool RecoverFrom(Exception error) => Await(HandleFailureAsync(error)) || _phase >= PhaseStopping;
+    private bool RecoverFrom(Exception error)
+    {
+        FailAskOfCurrentMessage(error);
+        return Await(HandleFailureAsync(error)) || _phase >= PhaseStopping;
+    }
+
+    /// <summary>
+    /// The handler of the message read last threw: if that message is an ask's request, the ask fails now with the
+    /// handler's exception rather than at its timeout. Called before any other call on the reader (the tag belongs to
+    /// the message read last), and only on this failure path: a message that is handled costs nothing here.
+    /// </summary>
+    private void FailAskOfCurrentMessage(Exception error)
+    {
+        if (_reader.TakeTagOfLastRead() is IPendingReply ask)
+        {
+            ask.FailFromHandler(error);
+        }
+    }
 
     /// <summary>
     /// Before giving up a turn for lack of messages, and only when no other mailbox waits for a worker, looks at the
@@ -601,6 +651,13 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             return;
         }
 
+        // Storage a burst left behind is given back after a second of idleness (see MailboxTrimmer). One compare for a
+        // mailbox whose storage never went over the keep, such as a ping-pong's.
+        if (_reader.LargestStorageSeen > IdleKeepElements)
+        {
+            GoingIdleWithLargeStorage(processed);
+        }
+
         // Go idle, then look again (see the type remarks). Interlocked.Exchange is the full fence that orders the idle
         // store before the lane reads; a plain store could be reordered after them and strand a message.
         Interlocked.Exchange(ref _status, Idle);
@@ -608,6 +665,62 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             && Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
         {
             _scheduler.Schedule(this);
+        }
+    }
+
+    /// <summary>
+    /// A turn goes idle holding storage over the keep: the trim turn the trimmer queued gives it back (if it found no
+    /// message: an actor busy again keeps its storage); otherwise the mailbox asks to be watched, once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GoingIdleWithLargeStorage(int processed)
+    {
+        if (_trimState == TrimDue)
+        {
+            _trimState = TrimNone;
+
+            // We own the reader (the turn); a lane that is not empty keeps its storage, and the next idle watches again.
+            if (processed == 0 && _reader.TrimStorage(IdleKeepElements, keepWeakly: false))
+            {
+                return;
+            }
+        }
+
+        if (_trimState == TrimNone)
+        {
+            _trimState = TrimWatched;
+            System.MailboxTrimmer.Watch(this);
+        }
+    }
+
+    long ITrimmableMailbox.ActivityCount => ProcessedTotal;
+
+    bool ITrimmableMailbox.TryScheduleTrim()
+    {
+        // CAS, as a sender's wake-up does: only an idle mailbox gets the trim turn, and whoever wins idle-to-scheduled
+        // queues the next turn, so no turn runs (and none reads _trimState) until the Schedule below publishes it.
+        if (Interlocked.CompareExchange(ref _status, Scheduled, Idle) != Idle)
+        {
+            return false;
+        }
+
+        _trimState = TrimDue;
+        _scheduler.Schedule(this);
+        return true;
+    }
+
+    /// <summary>Gets how many messages the mailbox storage can hold: the reader's batch plus every lane. Test-only.</summary>
+    internal long StorageElementsForTest
+    {
+        get
+        {
+            long elements = _reader.StorageLength;
+            foreach (var lane in Set.Lanes)
+            {
+                elements += lane?.StorageLength ?? 0;
+            }
+
+            return elements;
         }
     }
 
@@ -730,7 +843,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
             // actor scheduler's SynchronizationContext (installed on every worker) brings the rest of the restart back
             // to the actor pool instead of running the new instance's code on the .NET thread pool.
             await RunHookAsync(_actor!.InvokeRestartingAsync(error), "OnRestartingAsync").ConfigureAwait(true);
-            CancelTimers();
+            CancelTimers(final: false);
             await DisposeScopeAsync().ConfigureAwait(true);
             var backoff = Strategy.BackoffFor(restarts);
             if (backoff > TimeSpan.Zero && !await WaitOutBackoffAsync(backoff).ConfigureAwait(true))
@@ -893,7 +1006,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener
 
         try
         {
-            CancelTimers();
+            CancelTimers(final: true);
         }
         catch (Exception error)
         {

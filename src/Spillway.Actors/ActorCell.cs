@@ -189,29 +189,90 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>Registers a callback for when this actor stops; runs it at once if it already has.</summary>
-    public void AddWatcher(Action notify)
+    /// <summary>
+    /// Registers <paramref name="watcher"/> to be told when this actor stops, replacing an earlier registration of the
+    /// same watcher (so a watch placed again by every restart still gives one notification). Runs
+    /// <paramref name="notify"/> at once, outside every lock, if this actor has already stopped.
+    /// </summary>
+    /// <remarks>
+    /// The registration is recorded on both sides, each under its own lock and never both at once: in this actor's
+    /// watchers, and in the watcher's list of actors it watches, so a watcher that stops withdraws its registrations
+    /// (<see cref="ReleaseRelations"/>). A watcher that is stopping registers nothing.
+    /// </remarks>
+    public void AddWatcher(ActorCell watcher, Action notify)
     {
+        // Watcher side first: a watcher whose stop has already released its watches must not leave one behind here.
+        if (!watcher.TryTrackWatched(this))
+        {
+            return;
+        }
+
         var relations = EnsureRelations();
+        var notifyNow = false;
         lock (relations)
         {
-            if (!relations.WatchersNotified)
+            if (relations.WatchersNotified)
             {
-                (relations.Watchers ??= []).Add(notify);
-                return;
+                notifyNow = true;
+            }
+            else
+            {
+                (relations.Watchers ??= new Dictionary<ActorCell, Action>(ReferenceEqualityComparer.Instance))[watcher] = notify;
             }
         }
 
-        // Outside the lock: the callback tells another actor.
-        notify();
+        if (notifyNow)
+        {
+            watcher.UntrackWatched(this);
+
+            // Outside the lock: the callback tells another actor.
+            notify();
+            return;
+        }
+
+        // The watcher may have stopped between its TryTrackWatched and our registration: its release pass could then
+        // have run before the entry existed. Looking again after registering (both sides publish under their locks)
+        // means either its pass removed our entry or we see it stopping here and remove the entry ourselves.
+        if (watcher.IsReleasingRelations)
+        {
+            RemoveWatcher(watcher);
+        }
+    }
+
+    /// <summary>Gets how many watchers are registered on this actor. For tests only.</summary>
+    internal int WatcherCount => CountUnderLock(static relations => relations.Watchers?.Count ?? 0);
+
+    /// <summary>Gets how many actors this actor watches. For tests only.</summary>
+    internal int WatchingCount => CountUnderLock(static relations => relations.Watching?.Count ?? 0);
+
+    /// <summary>Withdraws <paramref name="watcher"/>'s registration, if any; it is told nothing after this returns.</summary>
+    public void RemoveWatcher(ActorCell watcher)
+    {
+        var relations = Volatile.Read(ref _relations);
+        if (relations is not null)
+        {
+            lock (relations)
+            {
+                relations.Watchers?.Remove(watcher);
+            }
+        }
+
+        watcher.UntrackWatched(this);
     }
 
     /// <summary>Tracks a timer so it dies with the actor.</summary>
+    /// <exception cref="InvalidOperationException">The actor is stopping: its timers were cancelled for good.</exception>
     public void AddTimer(IDisposable timer)
     {
         var relations = EnsureRelations();
         lock (relations)
         {
+            if (relations.TimersClosed)
+            {
+                throw new InvalidOperationException(
+                    $"Actor {Path} is stopping; its timers were cancelled and it cannot schedule new ones (for example from OnStoppedAsync).");
+            }
+
             (relations.Timers ??= []).Add(timer);
         }
     }
@@ -230,10 +291,14 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>Cancels every timer (stop or restart).</summary>
-    protected void CancelTimers()
+    /// <summary>
+    /// Cancels every timer: on a restart (<paramref name="final"/> false: the new instance may schedule again), or for
+    /// good on a stop (<paramref name="final"/> true: a timer scheduled afterwards, say from
+    /// <see cref="Actor{TMsg}.OnStoppedAsync"/>, is refused instead of firing forever).
+    /// </summary>
+    protected void CancelTimers(bool final)
     {
-        var relations = Volatile.Read(ref _relations);
+        var relations = final ? EnsureRelations() : Volatile.Read(ref _relations);
         if (relations is null)
         {
             return;
@@ -242,6 +307,7 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         IDisposable[] timers;
         lock (relations)
         {
+            relations.TimersClosed |= final;
             if (relations.Timers is not { Count: > 0 } set)
             {
                 return;
@@ -251,6 +317,7 @@ internal abstract class ActorCell : IThreadPoolWorkItem
             set.Clear();
         }
 
+        // Outside the lock: disposing a timer waits for nothing, but it is not ours to run under a lock.
         foreach (var timer in timers)
         {
             timer.Dispose();
@@ -268,16 +335,32 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>Runs every watcher's callback once; later watchers run at once.</summary>
-    protected void NotifyWatchers()
+    /// <summary>
+    /// The relations part of a stop: tells every watcher once (later watchers are told at once), and withdraws this
+    /// actor's own watches of other actors, so neither side keeps an entry for a stopped actor.
+    /// </summary>
+    /// <remarks>
+    /// The callbacks run outside every lock. A callback that throws is logged and the others still run: a stop never
+    /// ends half way because of one watcher.
+    /// </remarks>
+    protected void ReleaseRelations()
     {
         var relations = EnsureRelations();
-        List<Action>? watchers;
+        Dictionary<ActorCell, Action>? watchers;
+        ActorCell[] watching;
         lock (relations)
         {
             relations.WatchersNotified = true;
+            relations.Releasing = true;
             watchers = relations.Watchers;
             relations.Watchers = null;
+            watching = relations.Watching is { Count: > 0 } set ? [.. set] : [];
+            relations.Watching = null;
+        }
+
+        foreach (var watched in watching)
+        {
+            watched.RemoveWatcher(this);
         }
 
         if (watchers is null)
@@ -285,17 +368,16 @@ internal abstract class ActorCell : IThreadPoolWorkItem
             return;
         }
 
-        foreach (var notify in watchers)
+        foreach (var (watcher, notify) in watchers)
         {
-            // Each watcher on its own: one whose callback throws (its tell failed) must neither stop the others from
-            // being told nor the stop from finishing.
+            watcher.UntrackWatched(this);
             try
             {
                 notify();
             }
             catch (Exception error)
             {
-                LogStepFailed(error, "a watcher's notification");
+                Log.HookFailed(System.Logger, error, Path, "a watch notification");
             }
         }
     }
@@ -310,6 +392,54 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         catch (Exception)
         {
             // Nothing left to report to: the stop goes on regardless.
+        }
+    }
+
+    /// <summary>Gets whether this actor's stop has begun releasing its relations (it registers no new watch).</summary>
+    private bool IsReleasingRelations
+    {
+        get
+        {
+            var relations = Volatile.Read(ref _relations);
+            if (relations is null)
+            {
+                return false;
+            }
+
+            lock (relations)
+            {
+                return relations.Releasing;
+            }
+        }
+    }
+
+    /// <summary>Records that this actor watches <paramref name="watched"/>; <see langword="false"/> once this actor is stopping.</summary>
+    private bool TryTrackWatched(ActorCell watched)
+    {
+        var relations = EnsureRelations();
+        lock (relations)
+        {
+            if (relations.Releasing)
+            {
+                return false;
+            }
+
+            (relations.Watching ??= new HashSet<ActorCell>(ReferenceEqualityComparer.Instance)).Add(watched);
+            return true;
+        }
+    }
+
+    private void UntrackWatched(ActorCell watched)
+    {
+        var relations = Volatile.Read(ref _relations);
+        if (relations is null)
+        {
+            return;
+        }
+
+        lock (relations)
+        {
+            relations.Watching?.Remove(watched);
         }
     }
 
@@ -348,6 +478,20 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         return Interlocked.CompareExchange(ref _stopped, created, null) ?? created;
     }
 
+    private int CountUnderLock(Func<Relations, int> count)
+    {
+        var relations = Volatile.Read(ref _relations);
+        if (relations is null)
+        {
+            return 0;
+        }
+
+        lock (relations)
+        {
+            return count(relations);
+        }
+    }
+
     private Relations EnsureRelations()
     {
         var relations = Volatile.Read(ref _relations);
@@ -366,8 +510,19 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     {
         public Dictionary<string, ActorCell>? Children;
         public bool ChildrenClosed;
-        public List<Action>? Watchers;
+        /// <summary>Who is told when this actor stops, keyed by the watcher (by reference), with what to tell it.</summary>
+        public Dictionary<ActorCell, Action>? Watchers;
         public bool WatchersNotified;
+
+        /// <summary>The actors this actor watches, so its stop can withdraw its registrations from them.</summary>
+        public HashSet<ActorCell>? Watching;
+
+        /// <summary>Set when this actor's stop releases its relations: it takes no new watch from then on.</summary>
+        public bool Releasing;
+
         public HashSet<IDisposable>? Timers;
+
+        /// <summary>Set by the last cancellation of a stop: no timer may be added afterwards.</summary>
+        public bool TimersClosed;
     }
 }

@@ -7,15 +7,13 @@ namespace Spillway.Actors;
 /// <remarks>
 /// <para>
 /// Asked only off the hot path: by a tell that a sealed mailbox refused during a shutdown's drain, by a spawn during a
-/// shutdown, and by <see cref="ActorSystem.StopAsync{TMsg}"/> and <see cref="ActorSystem.ShutdownAsync"/>, which refuse
-/// to let an actor wait for its own stop. Nothing is written per message: a dedicated worker already records the item
-/// it runs (<see cref="DedicatedThreadScheduler.CurrentWorkerItem"/>); schedulers that run on threads they do not own
-/// (the .NET thread pool, the systematic tests' scheduler) record it here per work item, around
-/// <see cref="Enter"/>/<see cref="Exit"/>.
+/// shutdown, by a post to the actor context, and by <see cref="ActorSystem.StopAsync{TMsg}"/> and
+/// <see cref="ActorSystem.ShutdownAsync"/>, which refuse to let an actor wait for its own stop. Nothing is written per
+/// message: the schedulers already know the item each of their threads runs (<see cref="ActorScheduler.RunningItem"/>).
 /// </para>
 /// <para>
 /// A posted continuation belongs to the system whose context it was posted to, always (only code that ran on that
-/// system's workers captured that context). Which actor it belongs to is recorded when it is posted, from the item the
+/// system's threads captured that context). Which actor it belongs to is recorded when it is posted, from the item the
 /// posting thread was running: right when a handler posts its own continuation (<c>await Task.Yield()</c>, an await
 /// of something its own turn completes), unknown when the awaited task completes on a foreign thread (a timer), and
 /// wrong when another actor's turn completed a task this actor awaits. An ask's reply, the common case of that, is
@@ -24,68 +22,60 @@ namespace Spillway.Actors;
 /// (<see cref="ActorCell.IsTurnInProgress"/>), which its own pending handler implies: a continuation of a handler
 /// that has already returned cannot deadlock its actor's stop.
 /// </para>
-/// <para>Thread-safety: per thread by construction (thread-static state, or the calling worker's own fields).</para>
+/// <para>Thread-safety: per thread by construction (thread-static state, or the calling thread's own scheduler state).</para>
 /// </remarks>
 internal static class ActorCode
 {
-    /// <summary>The work item running on this thread, for schedulers without workers of their own; <see langword="null"/> elsewhere.</summary>
+    /// <summary>Set while the code running on this thread must count as nobody's actor code (<see cref="EnterForeign"/>).</summary>
     [ThreadStatic]
-    private static IThreadPoolWorkItem? t_item;
-
-    /// <summary>Gets the work item running on this thread, if a scheduler of this runtime runs one.</summary>
-    public static IThreadPoolWorkItem? CurrentItem => t_item ?? DedicatedThreadScheduler.CurrentWorkerItem;
-
-    /// <summary>Records that <paramref name="item"/> runs on this thread from now on; returns what to give back to <see cref="Exit"/>.</summary>
-    public static IThreadPoolWorkItem? Enter(IThreadPoolWorkItem item)
-    {
-        var previous = t_item;
-        t_item = item;
-        return previous;
-    }
+    private static bool t_foreign;
 
     /// <summary>
     /// Records that the code running from now on is nobody's actor code, even on a worker: around the completion of an
     /// ask's reply, whose continuations (posted from here) are the asker's, not the replier's. Ended by <see cref="Exit"/>.
     /// </summary>
-    public static IThreadPoolWorkItem? EnterForeign() => Enter(Foreign.Instance);
+    /// <returns>What to give back to <see cref="Exit"/>.</returns>
+    public static bool EnterForeign()
+    {
+        var previous = t_foreign;
+        t_foreign = true;
+        return previous;
+    }
 
-    /// <summary>Ends what <see cref="Enter"/> began.</summary>
-    public static void Exit(IThreadPoolWorkItem? previous) => t_item = previous;
+    /// <summary>Ends what <see cref="EnterForeign"/> began.</summary>
+    public static void Exit(bool previous) => t_foreign = previous;
 
     /// <summary>Gets whether the code running now is code of an actor of the system that <paramref name="scheduler"/> runs.</summary>
-    public static bool IsRunningOn(ActorScheduler scheduler) => CurrentItem switch
-    {
-        ActorCell cell => ReferenceEquals(cell.System.Scheduler, scheduler),
-        ActorSynchronizationContext.PostedCallback callback => ReferenceEquals(callback.Scheduler, scheduler),
-        _ => false,
-    };
+    public static bool IsRunningOn(ActorScheduler scheduler) => RunningItem(scheduler) is not null;
 
     /// <summary>
-    /// Gets the actor whose turn the code running now belongs to, when that is known for sure (see the type remarks);
-    /// <see langword="null"/> otherwise.
+    /// Gets the actor of <paramref name="scheduler"/>'s system whose turn the code running now belongs to, when that is
+    /// known for sure (see the type remarks); <see langword="null"/> otherwise.
     /// </summary>
-    public static ActorCell? CurrentActor => CurrentItem switch
+    public static ActorCell? CurrentActorOn(ActorScheduler scheduler) => RunningItem(scheduler) switch
     {
         ActorCell cell => cell,
-        ActorSynchronizationContext.PostedCallback { Actor: { } actor } when actor.IsTurnInProgress => actor,
+        ActorSynchronizationContext.PostedCallback { Owner: { } owner } when owner.IsTurnInProgress => owner,
         _ => null,
     };
 
-    /// <summary>Stands for "no actor's code" (<see cref="EnterForeign"/>).</summary>
-    private sealed class Foreign : IThreadPoolWorkItem
-    {
-        public static readonly Foreign Instance = new();
-
-        public void Execute()
-        {
-        }
-    }
-
     /// <summary>Gets the actor to record on a continuation posted now to <paramref name="scheduler"/>'s context.</summary>
-    public static ActorCell? PostingActor(ActorScheduler scheduler) => CurrentItem switch
+    public static ActorCell? PostingActor(ActorScheduler scheduler) => RunningItem(scheduler) switch
+    {
+        ActorCell cell => cell,
+        ActorSynchronizationContext.PostedCallback posted => posted.Owner,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Gets the actor work item of <paramref name="scheduler"/>'s system running on this thread: a cell's turn or a
+    /// continuation posted to that system's context. Checked against the item's owner too, so a scheduler whose answer
+    /// is per thread rather than per scheduler (a test scheduler) cannot mistake another system's item for its own.
+    /// </summary>
+    private static IThreadPoolWorkItem? RunningItem(ActorScheduler scheduler) => t_foreign ? null : scheduler.RunningItem switch
     {
         ActorCell cell when ReferenceEquals(cell.System.Scheduler, scheduler) => cell,
-        ActorSynchronizationContext.PostedCallback callback when ReferenceEquals(callback.Scheduler, scheduler) => callback.Actor,
+        ActorSynchronizationContext.PostedCallback posted when ReferenceEquals(posted.Scheduler, scheduler) => posted,
         _ => null,
     };
 }

@@ -33,7 +33,10 @@ public sealed class ActorContext<TMsg>
     /// <summary>Gets the actor's path.</summary>
     public string Path => _cell.Path;
 
-    /// <summary>Gets a logger whose category is the actor's type, from the system's logger factory.</summary>
+    /// <summary>
+    /// Gets a logger whose category is the actor's type, from the system's logger factory. It never throws: an exception
+    /// from a logging provider is swallowed and counted, so a log call cannot fail the handler that makes it.
+    /// </summary>
     public ILogger Logger => _logger ??= _cell.System.CreateLogger(_cell.ActorType);
 
     internal static ActorContext<TMsg>? Constructing => t_constructing;
@@ -80,6 +83,11 @@ public sealed class ActorContext<TMsg>
     /// <param name="actor">The actor to watch.</param>
     /// <param name="notification">The message this actor receives when it stops.</param>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// One watch per pair of actors: watching the same actor again replaces the notification, so a watch placed in
+    /// <see cref="Actor{TMsg}.OnStartedAsync"/> (which runs again after every restart) still gives one notification
+    /// per stop. When this actor stops, its watches are withdrawn.
+    /// </remarks>
     public void Watch<TOther>(ActorRef<TOther> actor, TMsg notification)
     {
         ArgumentNullException.ThrowIfNull(actor);
@@ -89,7 +97,21 @@ public sealed class ActorContext<TMsg>
         }
 
         var self = Self;
-        actor.Cell.AddWatcher(() => self.Tell(notification));
+        actor.Cell.AddWatcher(_cell, () => self.Tell(notification));
+    }
+
+    /// <summary>
+    /// Withdraws this actor's watch of <paramref name="actor"/>: after this returns, the runtime tells it no
+    /// notification for <paramref name="actor"/>. A notification told before the call may still be queued. Does
+    /// nothing if this actor does not watch <paramref name="actor"/>.
+    /// </summary>
+    /// <typeparam name="TOther">The watched actor's message type.</typeparam>
+    /// <param name="actor">The watched actor.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="actor"/> is <see langword="null"/>.</exception>
+    public void Unwatch<TOther>(ActorRef<TOther> actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        actor.Cell.RemoveWatcher(_cell);
     }
 
     /// <summary>Tells this actor <paramref name="message"/> once, after <paramref name="delay"/>, by the system's <see cref="TimeProvider"/>.</summary>
@@ -98,6 +120,7 @@ public sealed class ActorContext<TMsg>
     /// <returns>A handle whose disposal cancels the timer. Timers are cancelled when the actor stops or restarts.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The actor is stopping (for example, called from <see cref="Actor{TMsg}.OnStoppedAsync"/>): its timers were cancelled for good.</exception>
     public IDisposable ScheduleOnce(TMsg message, TimeSpan delay)
     {
         if (message is null)
@@ -116,6 +139,7 @@ public sealed class ActorContext<TMsg>
     /// <returns>A handle whose disposal cancels the timer. Timers are cancelled when the actor stops or restarts.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative delay, or a period that is not positive.</exception>
+    /// <exception cref="InvalidOperationException">The actor is stopping (for example, called from <see cref="Actor{TMsg}.OnStoppedAsync"/>): its timers were cancelled for good.</exception>
     public IDisposable SchedulePeriodic(TMsg message, TimeSpan initialDelay, TimeSpan period)
     {
         if (message is null)

@@ -1,11 +1,15 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace Spillway.Actors;
 
 /// <summary>
 /// The instruments of one actor system. Every recording method checks <see cref="Instrument.Enabled"/> first, so with
-/// no listener a recording costs one field read; and every recording is guarded so that a listener that throws never
-/// breaks message processing.
+/// no listener a recording costs one field read. A listener that throws never reaches the runtime: recordings go through
+/// one guarded path (<see cref="Record{T}"/>), and so do the publishing of the instruments at the system's start (a
+/// throwing <c>InstrumentPublished</c> leaves that instrument out), the observed callbacks and the meter's disposal at
+/// its stop; the failures are counted in <see cref="Faults"/>.
 /// </summary>
 /// <remarks>
 /// Thread-safety: instruments are thread-safe. Nothing is recorded per message: sent and processed messages are running
@@ -32,11 +36,11 @@ internal sealed class ActorMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
-    private readonly Histogram<int> _laneDepth;
-    private readonly Histogram<double> _processDuration;
-    private readonly UpDownCounter<long> _actorCount;
-    private readonly Counter<long> _restarts;
-    private readonly Counter<long> _deadLetters;
+    private readonly Histogram<int>? _laneDepth;
+    private readonly Histogram<double>? _processDuration;
+    private readonly UpDownCounter<long>? _actorCount;
+    private readonly Counter<long>? _restarts;
+    private readonly Counter<long>? _deadLetters;
 
     public ActorMetrics(IMeterFactory? meterFactory, ActorScheduler scheduler, string systemName, MailboxTotals totals, int laneDepthSampleInterval)
     {
@@ -45,30 +49,36 @@ internal sealed class ActorMetrics : IDisposable
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(new MeterOptions(SpillwayMetrics.MeterName) { Version = version })
             ?? new Meter(SpillwayMetrics.MeterName, version);
+
+        // Every instrument is created through Publish: creating one calls each listener's InstrumentPublished there and
+        // then, and a listener that throws must not fail the system's start.
         // One callback each for the whole system (it sums the actors' running totals per actor type when a collector
         // asks), so neither telling nor a turn ever touches these instruments.
-        _meter.CreateObservableCounter(SpillwayMetrics.SentMessages, totals.MeasureSent, "{message}", "Messages accepted into actor mailboxes.");
-        _meter.CreateObservableCounter(SpillwayMetrics.ProcessedMessages, totals.MeasureProcessed, "{message}", "Messages taken out of actor mailboxes and handled.");
-        _meter.CreateObservableUpDownCounter(SpillwayMetrics.QueuedMessages, totals.MeasureQueued, "{message}", "Messages waiting in actor mailboxes.");
-        _laneDepth = _meter.CreateHistogram(
+        Publish(m => m.CreateObservableCounter(SpillwayMetrics.SentMessages, () => Observe(totals.MeasureSent), "{message}", "Messages accepted into actor mailboxes."));
+        Publish(m => m.CreateObservableCounter(SpillwayMetrics.ProcessedMessages, () => Observe(totals.MeasureProcessed), "{message}", "Messages taken out of actor mailboxes and handled."));
+        Publish(m => m.CreateObservableUpDownCounter(SpillwayMetrics.QueuedMessages, () => Observe(totals.MeasureQueued), "{message}", "Messages waiting in actor mailboxes."));
+        _laneDepth = Publish(m => m.CreateHistogram(
             SpillwayMetrics.LaneDepth,
             "{message}",
             "Messages a mailbox lane held when the actor took it.",
             tags: null,
-            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = s_depthBuckets });
-        _processDuration = _meter.CreateHistogram(
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = s_depthBuckets }));
+        _processDuration = Publish(m => m.CreateHistogram(
             SpillwayMetrics.ProcessDuration,
             "s",
             "Time a handler took per message.",
             tags: null,
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_durationBuckets });
-        _actorCount = _meter.CreateUpDownCounter<long>(SpillwayMetrics.ActorCount, "{actor}", "Live actors.");
-        _restarts = _meter.CreateCounter<long>(SpillwayMetrics.Restarts, "{restart}", "Actor restarts by supervision.");
-        _deadLetters = _meter.CreateCounter<long>(SpillwayMetrics.DeadLetters, "{message}", "Messages that could not be delivered.");
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_durationBuckets }));
+        _actorCount = Publish(m => m.CreateUpDownCounter<long>(SpillwayMetrics.ActorCount, "{actor}", "Live actors."));
+        _restarts = Publish(m => m.CreateCounter<long>(SpillwayMetrics.Restarts, "{restart}", "Actor restarts by supervision."));
+        _deadLetters = Publish(m => m.CreateCounter<long>(SpillwayMetrics.DeadLetters, "{message}", "Messages that could not be delivered."));
         var systemTag = new KeyValuePair<string, object?>(SpillwayMetrics.SystemAttribute, systemName);
-        _meter.CreateObservableGauge(SpillwayMetrics.BusyWorkers, () => new Measurement<int>(scheduler.BusyWorkers, systemTag), "{worker}", "Scheduler workers running a turn.");
-        _meter.CreateObservableGauge(SpillwayMetrics.ReadyMailboxes, () => new Measurement<int>(scheduler.ReadyCount, systemTag), "{mailbox}", "Mailboxes waiting for a worker.");
+        Publish(m => m.CreateObservableGauge(SpillwayMetrics.BusyWorkers, () => new Measurement<int>(scheduler.BusyWorkers, systemTag), "{worker}", "Scheduler workers running a turn."));
+        Publish(m => m.CreateObservableGauge(SpillwayMetrics.ReadyMailboxes, () => new Measurement<int>(scheduler.ReadyCount, systemTag), "{mailbox}", "Mailboxes waiting for a worker."));
     }
+
+    /// <summary>Gets the count of metrics listener failures swallowed (when recording, publishing or observing).</summary>
+    public FaultCounter Faults { get; } = new("A metrics listener");
 
     /// <summary>
     /// Gets the mask an actor applies to its count of lanes taken: the take is recorded in lane depth when the masked
@@ -77,69 +87,59 @@ internal sealed class ActorMetrics : IDisposable
     public int LaneDepthSampleMask { get; }
 
     /// <summary>Gets whether a handler's duration should be measured (costs two timestamps per message).</summary>
-    public bool MeasureDuration => _processDuration.Enabled;
+    public bool MeasureDuration => _processDuration is { Enabled: true };
 
     public static KeyValuePair<string, object?> TypeTag(Type actorType) => new(SpillwayMetrics.ActorTypeAttribute, actorType.Name);
 
     /// <summary>A sampled lane take: how many messages the lane held.</summary>
     public void RecordLaneDepth(int depth, in KeyValuePair<string, object?> typeTag)
     {
-        if (!_laneDepth.Enabled)
+        if (_laneDepth is { Enabled: true } laneDepth)
         {
-            return;
-        }
-
-        try
-        {
-            _laneDepth.Record(depth, typeTag);
-        }
-        catch (Exception)
-        {
-            // A listener threw: metrics must never break message processing.
+            Record(laneDepth, depth, typeTag);
         }
     }
 
     public void RecordDuration(double seconds, in KeyValuePair<string, object?> typeTag)
     {
-        try
+        if (_processDuration is { Enabled: true } processDuration)
         {
-            _processDuration.Record(seconds, typeTag);
-        }
-        catch (Exception)
-        {
-            // A listener threw: metrics must never break message processing.
+            Record(processDuration, seconds, typeTag);
         }
     }
 
-    public void RecordActorStarted(in KeyValuePair<string, object?> typeTag) => AddGuardedUpDown(_actorCount, 1, typeTag);
+    public void RecordActorStarted(in KeyValuePair<string, object?> typeTag) => Add(_actorCount, 1, typeTag);
 
-    public void RecordActorStopped(in KeyValuePair<string, object?> typeTag) => AddGuardedUpDown(_actorCount, -1, typeTag);
+    public void RecordActorStopped(in KeyValuePair<string, object?> typeTag) => Add(_actorCount, -1, typeTag);
 
-    public void RecordRestart(in KeyValuePair<string, object?> typeTag) => AddGuarded(_restarts, 1, typeTag);
+    public void RecordRestart(in KeyValuePair<string, object?> typeTag) => Add(_restarts, 1, typeTag);
 
     public void RecordDeadLetter(in KeyValuePair<string, object?> typeTag, DeadLetterReason reason)
     {
-        if (!_deadLetters.Enabled)
+        if (_deadLetters is { Enabled: true } deadLetters)
+        {
+            Record(deadLetters, 1, typeTag, ReasonName(reason));
+        }
+    }
+
+    /// <summary>
+    /// Disposes the meter if this system created it; a factory's meter belongs to the factory. Disposing calls each
+    /// listener's <c>MeasurementsCompleted</c>, and one that throws must not fail the system's shutdown.
+    /// </summary>
+    public void Dispose()
+    {
+        if (!_ownsMeter)
         {
             return;
         }
 
         try
         {
-            _deadLetters.Add(1, typeTag, new KeyValuePair<string, object?>(SpillwayMetrics.DeadLetterReasonAttribute, ReasonName(reason)));
-        }
-        catch (Exception)
-        {
-            // A listener threw: metrics must never break the runtime.
-        }
-    }
-
-    /// <summary>Disposes the meter if this system created it; a factory's meter belongs to the factory.</summary>
-    public void Dispose()
-    {
-        if (_ownsMeter)
-        {
             _meter.Dispose();
+        }
+        catch (Exception error)
+        {
+            Faults.Report(error);
         }
     }
 
@@ -151,37 +151,89 @@ internal sealed class ActorMetrics : IDisposable
         _ => "unknown",
     };
 
-    private static void AddGuarded(Counter<long> counter, long value, in KeyValuePair<string, object?> tag)
+    private void Add(UpDownCounter<long>? counter, long value, in KeyValuePair<string, object?> tag)
     {
-        if (!counter.Enabled)
+        if (counter is { Enabled: true })
         {
-            return;
-        }
-
-        try
-        {
-            counter.Add(value, tag);
-        }
-        catch (Exception)
-        {
-            // A listener threw: metrics must never break the runtime.
+            Record(counter, value, tag);
         }
     }
 
-    private static void AddGuardedUpDown(UpDownCounter<long> counter, long value, in KeyValuePair<string, object?> tag)
+    private void Add(Counter<long>? counter, long value, in KeyValuePair<string, object?> tag)
     {
-        if (!counter.Enabled)
+        if (counter is { Enabled: true })
         {
-            return;
+            Record(counter, value, tag);
         }
+    }
 
+    /// <summary>
+    /// The one guarded path of every recording: a listener's measurement callback runs synchronously inside it, and
+    /// one that throws must never reach the runtime or a handler's supervision. Out of line, so the callers (some in
+    /// the turn loop) keep only their cheap <see cref="Instrument.Enabled"/> test and a call: no try block, and no
+    /// tag list (a large struct) in their frames.
+    /// </summary>
+    /// <param name="instrument">A histogram, counter or up-down counter.</param>
+    /// <param name="value">The measurement.</param>
+    /// <param name="typeTag">The actor type attribute.</param>
+    /// <param name="deadLetterReason">The dead-letter reason attribute's value, for dead letters only.</param>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Record<T>(Instrument<T> instrument, T value, in KeyValuePair<string, object?> typeTag, string? deadLetterReason = null)
+        where T : struct
+    {
         try
         {
-            counter.Add(value, tag);
+            var tags = new TagList { typeTag };
+            if (deadLetterReason is not null)
+            {
+                tags.Add(SpillwayMetrics.DeadLetterReasonAttribute, deadLetterReason);
+            }
+
+            switch (instrument)
+            {
+                case Histogram<T> histogram:
+                    histogram.Record(value, tags);
+                    break;
+                case Counter<T> counter:
+                    counter.Add(value, tags);
+                    break;
+                case UpDownCounter<T> upDownCounter:
+                    upDownCounter.Add(value, tags);
+                    break;
+            }
         }
-        catch (Exception)
+        catch (Exception error)
         {
-            // A listener threw: metrics must never break the runtime.
+            Faults.Report(error);
+        }
+    }
+
+    /// <summary>Creates an instrument; <see langword="null"/> (the instrument left out) when a listener threw while it was published.</summary>
+    private T? Publish<T>(Func<Meter, T> create)
+        where T : Instrument
+    {
+        try
+        {
+            return create(_meter);
+        }
+        catch (Exception error)
+        {
+            Faults.Report(error);
+            return null;
+        }
+    }
+
+    /// <summary>An observed instrument's callback: a failure of the walk yields no measurement rather than failing the collection.</summary>
+    private IEnumerable<Measurement<long>> Observe(Func<IEnumerable<Measurement<long>>> measure)
+    {
+        try
+        {
+            return measure();
+        }
+        catch (Exception error)
+        {
+            Faults.Report(error);
+            return [];
         }
     }
 }

@@ -69,12 +69,21 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// <returns>The reply.</returns>
     /// <exception cref="TimeoutException">No reply came within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled first.</exception>
-    /// <exception cref="InvalidOperationException">The request became a dead letter (the actor is stopped, or its mailbox is full).</exception>
+    /// <exception cref="DeadLetterException">
+    /// The request became a dead letter: the mailbox refused it (the actor had stopped, its mailbox was full, or the
+    /// system was shutting down), or the actor stopped, or a shutdown gave up, before handling it.
+    /// </exception>
     /// <remarks>
-    /// The task throws the exception the actor passed to <see cref="Reply{T}.Fail"/>, if it did. A request the mailbox
-    /// accepted but the actor never handled (it stopped first, and the request became a dead letter) fails the task at
-    /// once with <see cref="InvalidOperationException"/>. The request is recognised by the message type's equality, so
-    /// build requests that carry their <see cref="Reply{T}"/> (records and structs then compare by it).
+    /// <para>
+    /// The task throws the exception the actor passed to <see cref="Reply{T}.Fail"/>, if it did. If the handler of the
+    /// request throws, the task fails at once with that exception (and the actor's supervision strategy still applies).
+    /// A request that becomes a dead letter at any point fails the task at once with <see cref="DeadLetterException"/>.
+    /// Only a handler that returns without answering leaves the task to its timeout.
+    /// </para>
+    /// <para>
+    /// The runtime recognises the request by its place in the mailbox, never by the message type's equality: requests
+    /// need not be distinguishable.
+    /// </para>
     /// </remarks>
     public Task<TReply> Ask<TReply>(Func<Reply<TReply>, TMsg> createMessage, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -96,15 +105,19 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
             ThrowNullMessage();
         }
 
-        // Registered before the append: a stop that drops the request after it landed finds the ask and fails it.
-        var pending = Cell.System.PendingAsks.Register(Cell, message, reply);
-        var outcome = _handle.TryAppend(message);
+        // Tagged with its reply: the reader hands the tag back with exactly this message (a handler failure fails the
+        // ask), and a close that drops the message reports the tag (the ask fails as a dead letter).
+        var outcome = _handle.TryAppendTagged(message, reply);
+        if (outcome == AppendOutcome.Closed && IsDrainWork())
+        {
+            // Slow path: an ask made by one of the system's actors during a shutdown's drain still lands (see OnRefused).
+            outcome = _handle.TryAppendWhileSealed(message, reply);
+        }
+
         if (outcome >= AppendOutcome.Closed)
         {
-            pending.Unregister();
-            Cell.OnRejected(message, outcome);
-            return Task.FromException<TReply>(new InvalidOperationException(
-                $"The request to {Path} could not be delivered ({Cell.DescribeRejection(outcome)}); it became a dead letter."));
+            var reason = Cell.OnRejected(message, outcome);
+            return Task.FromException<TReply>(new DeadLetterException(Path, reason));
         }
 
         return AskAwaiter<TReply>.Watch(reply, timeout, Cell.System.TimeProvider, cancellationToken);
@@ -130,7 +143,7 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void OnRefused(TMsg message, AppendOutcome outcome)
     {
-        if (outcome == AppendOutcome.Closed && Cell.System.IsShuttingDown && Cell.System.AcceptsDrainWork())
+        if (outcome == AppendOutcome.Closed && IsDrainWork())
         {
             outcome = _handle.TryAppendWhileSealed(message);
             if (outcome < AppendOutcome.Closed)
@@ -141,6 +154,9 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
 
         Cell.OnRejected(message, outcome);
     }
+
+    /// <summary>Gets whether a refused append comes from one of the system's actors while a shutdown drains.</summary>
+    private bool IsDrainWork() => Cell.System.IsShuttingDown && Cell.System.AcceptsDrainWork();
 
     [DoesNotReturn]
     private static void ThrowNullMessage() =>

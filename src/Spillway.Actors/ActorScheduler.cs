@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Spillway.Actors;
 
 /// <summary>
@@ -11,6 +14,18 @@ internal abstract class ActorScheduler
 
     /// <summary>Gets the context installed while actor code runs, so <c>await</c> in a handler resumes on this scheduler.</summary>
     public SynchronizationContext SynchronizationContext { get; }
+
+    /// <summary>
+    /// Gets or sets where a work item or a posted callback that throws is logged (an <c>async void</c> method in actor
+    /// code that failed, for instance). Set once by the system, before <see cref="Start"/>; a logger that never throws.
+    /// </summary>
+    public ILogger FailureLogger { get; set; } = NullLogger.Instance;
+
+    /// <summary>
+    /// Gets the work item running on the calling thread, if this scheduler runs one there (a cell's turn or a posted
+    /// callback), so a callback posted from it can name its actor; <see langword="null"/> when the scheduler cannot tell.
+    /// </summary>
+    public virtual IThreadPoolWorkItem? RunningItem => null;
 
     /// <summary>Gets how many workers are running a turn right now.</summary>
     public abstract int BusyWorkers { get; }

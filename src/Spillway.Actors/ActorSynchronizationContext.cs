@@ -5,9 +5,18 @@ namespace Spillway.Actors;
 /// actor scheduler instead of the .NET thread pool.
 /// </summary>
 /// <remarks>
-/// Thread-safety: any thread posts. Each posted callback records its scheduler and, when known, the actor whose code
-/// posted it (see <see cref="ActorCode"/>). Posted and finished callbacks are counted (Interlocked), so a shutdown's
-/// drain can tell that no continuation of actor code is queued or running (<see cref="OutstandingCallbacks"/>).
+/// <para>
+/// A posted callback that throws is logged (through the scheduler's <see cref="ActorScheduler.FailureLogger"/>) and
+/// ignored, never rethrown on a worker or pool thread: that is where an <c>async void</c> method of actor code sends its
+/// exception, and on the .NET thread pool a rethrow would end the process. The log names the actor that posted the
+/// callback when it is known: when the post came from that actor's turn, or from a callback that actor posted.
+/// </para>
+/// <para>
+/// Each posted callback records its scheduler and that actor (see <see cref="ActorCode"/>), and posted and finished
+/// callbacks are counted (Interlocked), so a shutdown's drain can tell that no continuation of actor code is queued or
+/// running (<see cref="OutstandingCallbacks"/>).
+/// </para>
+/// <para>Thread-safety: any thread posts; the counters are Interlocked, the rest is the scheduler's, which is thread-safe.</para>
 /// </remarks>
 internal sealed class ActorSynchronizationContext : SynchronizationContext
 {
@@ -45,14 +54,17 @@ internal sealed class ActorSynchronizationContext : SynchronizationContext
 
     public override SynchronizationContext CreateCopy() => this;
 
+    private void OnCallbackFailed(Exception error, ActorCell? owner) =>
+        Log.PostedCallbackFailed(_scheduler.FailureLogger, error, owner?.Path ?? "?");
+
     /// <summary>A continuation of actor code, queued on the actor scheduler.</summary>
-    internal sealed class PostedCallback(ActorSynchronizationContext owner, SendOrPostCallback callback, object? state, ActorCell? actor) : IThreadPoolWorkItem
+    internal sealed class PostedCallback(ActorSynchronizationContext context, SendOrPostCallback callback, object? state, ActorCell? owner) : IThreadPoolWorkItem
     {
         /// <summary>Gets the scheduler of the system whose actor code posted this callback.</summary>
-        public ActorScheduler Scheduler => owner._scheduler;
+        public ActorScheduler Scheduler => context._scheduler;
 
-        /// <summary>Gets the actor whose code was running when this callback was posted, if any (see <see cref="ActorCode"/>).</summary>
-        public ActorCell? Actor => actor;
+        /// <summary>Gets the actor whose code posted this callback, if known (see <see cref="ActorCode"/>).</summary>
+        public ActorCell? Owner => owner;
 
         public void Execute()
         {
@@ -60,10 +72,14 @@ internal sealed class ActorSynchronizationContext : SynchronizationContext
             {
                 callback(state);
             }
+            catch (Exception error)
+            {
+                context.OnCallbackFailed(error, owner);
+            }
             finally
             {
                 // Interlocked: callbacks finish on many workers at once.
-                Interlocked.Increment(ref owner._finished);
+                Interlocked.Increment(ref context._finished);
             }
         }
     }

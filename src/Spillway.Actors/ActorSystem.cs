@@ -22,7 +22,7 @@ public sealed partial class ActorSystem : IAsyncDisposable
 
     private readonly ActorSystemOptions _options;
     private readonly ConcurrentDictionary<string, ActorCell> _topLevel = new(StringComparer.Ordinal);
-    private readonly ILoggerFactory _loggerFactory;
+    private readonly GuardedLoggerFactory _loggerFactory;
     private long _generatedNames;
     private int _actorCount;
     private long _deadLetters;
@@ -37,7 +37,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
     private ActorSystem(ActorSystemOptions options)
     {
         _options = options;
-        _loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        // Guarded: a logging provider that throws must never fail the runtime (see GuardedLoggerFactory).
+        _loggerFactory = new GuardedLoggerFactory(options.LoggerFactory ?? NullLoggerFactory.Instance);
         Logger = _loggerFactory.CreateLogger<ActorSystem>();
         RootPath = "spillway://" + options.Name;
         TimeProvider = options.TimeProvider;
@@ -48,6 +49,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
         _deadLetterLog = new DeadLetterLog(Logger, TimeProvider);
         MailboxTotals = new MailboxTotals(_topLevel);
         Metrics = new ActorMetrics(options.MeterFactory, Scheduler, options.Name, MailboxTotals, options.LaneDepthSampleInterval);
+        MailboxTrimmer = new MailboxTrimmer(options.TimeProvider);
+        Scheduler.FailureLogger = Logger;
         Scheduler.Start();
     }
 
@@ -74,6 +77,9 @@ public sealed partial class ActorSystem : IAsyncDisposable
 
     internal ILogger Logger { get; }
 
+    /// <summary>Gets the count of logging provider failures the system swallowed.</summary>
+    internal FaultCounter LoggingFaults => _loggerFactory.Faults;
+
     internal TimeProvider TimeProvider { get; }
 
     internal int TurnSize { get; }
@@ -85,8 +91,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
     /// <summary>Gets the callbacks of the observed mailbox instruments and the totals of stopped actors.</summary>
     internal MailboxTotals MailboxTotals { get; }
 
-    /// <summary>Gets the asks whose accepted requests still wait for a reply, per actor.</summary>
-    internal PendingAsks PendingAsks { get; } = new();
+    /// <summary>Gets the trimmer that gives back the mailbox storage of actors idle after a burst; disposed by the shutdown.</summary>
+    internal MailboxTrimmer MailboxTrimmer { get; }
 
     internal IServiceProvider? Services => _options.Services;
 
@@ -157,7 +163,7 @@ public sealed partial class ActorSystem : IAsyncDisposable
 
         // Slow path only in effect: a thread-static read or two. The stop of an actor waits for its handler (and its
         // children's) to return, so that handler must not wait for it.
-        if (ActorCode.CurrentActor is { } current && ReferenceEquals(current.System, this) && current.IsSelfOrDescendantOf(actor.Cell))
+        if (ActorCode.CurrentActorOn(Scheduler) is { } current && current.IsSelfOrDescendantOf(actor.Cell))
         {
             return Task.FromException(new InvalidOperationException(
                 $"Actor {current.Path} cannot wait for the stop of {actor.Path}: that stop waits for this very handler to return. " +
@@ -232,24 +238,30 @@ public sealed partial class ActorSystem : IAsyncDisposable
     internal ILogger CreateLogger(Type category) => _loggerFactory.CreateLogger(category);
 
     /// <summary>Waits for the shared shutdown; <paramref name="cancellationToken"/> firing cuts it short (for every caller).</summary>
-    private async Task WaitForShutdownAsync(CancellationToken cancellationToken)
+    private Task WaitForShutdownAsync(CancellationToken cancellationToken) =>
+        WaitCuttingShortAsync(_shutdownDone.Task, _shutdownCut, cancellationToken);
+
+    /// <remarks>
+    /// Static, holding only the completion signal and the cut: a caller's token (which may live far longer than the
+    /// system) must not keep the system reachable through this wait or its registration.
+    /// </remarks>
+    private static async Task WaitCuttingShortAsync(Task shutdown, CancellationTokenSource cut, CancellationToken cancellationToken)
     {
-        using (cancellationToken.UnsafeRegister(static state => ((ActorSystem)state!).CutShutdownShort(), this))
+        using (cancellationToken.UnsafeRegister(static state => CutShortQuietly((CancellationTokenSource)state!), cut))
         {
-            await _shutdownDone.Task.ConfigureAwait(false);
+            await shutdown.ConfigureAwait(false);
         }
     }
 
-    private void CutShutdownShort()
+    private static void CutShortQuietly(CancellationTokenSource cut)
     {
         try
         {
-            _shutdownCut.Cancel();
+            cut.Cancel();
         }
-        catch (Exception error)
+        catch (AggregateException)
         {
-            // A continuation the cancellation ran threw; the shutdown was cut short all the same.
-            Log.WorkItemFailed(Logger, error);
+            // A continuation the cancellation ran threw; it is that continuation's failure, and the cut happened anyway.
         }
     }
 
@@ -272,6 +284,9 @@ public sealed partial class ActorSystem : IAsyncDisposable
 
     private async Task ShutdownCoreAsync(CancellationToken cancellationToken)
     {
+        // Every actor is about to stop: trimming their mailboxes is pointless from here on, and the timer must not outlive us.
+        MailboxTrimmer.Dispose();
+
         // The drain (see ActorSystem.Drain.cs): every mailbox refuses tells from outside the system's actors from now on
         // and keeps what it holds; the system's actors go on until it is quiet.
         foreach (var root in _topLevel.Values)

@@ -16,9 +16,14 @@ namespace Spillway.Actors;
 /// registering takes its registration back if it still can; if a waker already claimed it, the worker consumes the
 /// token that waker releases, which keeps tokens and claims equal.
 /// </para>
+/// <para>
+/// Starvation: when every worker is stuck in one turn while work waits (a handler blocking on async work whose
+/// continuation only a worker can run), a check injects temporary extra workers; see
+/// <c>DedicatedThreadScheduler.Starvation.cs</c>.
+/// </para>
 /// </remarks>
 #pragma warning disable CA1001 // _wake never allocates a wait handle (AvailableWaitHandle is not used): nothing to dispose.
-internal sealed class DedicatedThreadScheduler : ActorScheduler
+internal sealed partial class DedicatedThreadScheduler : ActorScheduler
 #pragma warning restore CA1001
 {
     private const int SpinChecks = 8;
@@ -68,6 +73,7 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
         _slowTurnThreshold = slowTurnThreshold;
         _threads = new Thread[workerCount];
         _workers = new Worker[workerCount];
+        _extras = new Worker?[ExtraWorkerCap(workerCount)];
         for (var i = 0; i < workerCount; i++)
         {
             var worker = new Worker(this, i);
@@ -90,7 +96,7 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
                 busy += Volatile.Read(ref worker.TurnEdges) & 1;
             }
 
-            return busy;
+            return busy + ExtraBusyWorkers();
         }
     }
 
@@ -98,9 +104,6 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
 
     // Turns on this pool's workers ask their worker directly (SchedulerWorker); this is for anyone else.
     public override bool IsQuiet => t_worker is { } worker && ReferenceEquals(worker.Owner, this) ? worker.IsQuiet : _ready.IsEmpty;
-
-    /// <summary>Gets the item the worker running on this thread is running, if this thread is a worker (see <see cref="ActorCode"/>).</summary>
-    internal static IThreadPoolWorkItem? CurrentWorkerItem => t_worker?.CurrentItem;
 
     /// <summary>Gets the worker threads, for tests that check none is left running.</summary>
     internal IReadOnlyList<Thread> Threads => _threads;
@@ -147,6 +150,8 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
         WakeOne();
     }
 
+    public override IThreadPoolWorkItem? RunningItem => t_worker is { } worker && ReferenceEquals(worker.Owner, this) ? worker.CurrentItem : null;
+
     public override void Start()
     {
         _running = _threads.Length;
@@ -163,12 +168,20 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
             _watchdog = _timeProvider.CreateTimer(static s => ((DedicatedThreadScheduler)s!).CheckForSlowTurns(), this, period, period);
         }
 
+        StartStarvationCheck();
+
         Log.SchedulerStarted(_logger, _name, _threads.Length);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        _stopping = true;
+        // Under the starvation lock: once this is set, no extra worker starts (see CheckForStarvation).
+        lock (_starvationLock)
+        {
+            _stopping = true;
+        }
+
+        await StopStarvationCheckAsync().ConfigureAwait(false);
         if (_rescuer is not null)
         {
             await _rescuer.DisposeAsync().ConfigureAwait(false);
@@ -179,9 +192,9 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
             await _watchdog.DisposeAsync().ConfigureAwait(false);
         }
 
-        // One token per worker: every sleeper wakes, sees _stopping and an empty queue, and exits. Extra tokens for
-        // workers that were not asleep are harmless now.
-        _wake.Release(_threads.Length);
+        // One token per worker, extra workers included: every sleeper wakes, sees _stopping and an empty queue, and
+        // exits. Extra tokens for workers that were not asleep are harmless now.
+        _wake.Release(_threads.Length + _extras.Length);
         try
         {
             await _allExited.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -193,6 +206,7 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
                 _ = thread.Join(TimeSpan.FromSeconds(1));
             }
 
+            JoinExtraWorkers();
             Log.SchedulerStopped(_logger, _name);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -305,28 +319,43 @@ internal sealed class DedicatedThreadScheduler : ActorScheduler
     {
         foreach (var worker in _workers)
         {
-            var edges = Volatile.Read(ref worker.TurnEdges);
-            if ((edges & 1) == 0 || edges != worker.WatchedEdges)
-            {
-                // Between turns, or a turn this watchdog has not seen before (it began after the previous tick).
-                worker.WatchedEdges = edges;
-                worker.WatchedTicks = 0;
-                continue;
-            }
+            CheckForSlowTurn(worker);
+        }
 
-            worker.WatchedTicks++;
-            if (worker.WatchedTicks == SlowTurnChecksPerThreshold)
+        // Extra workers too (a slot read once: the starvation check may reuse it meanwhile); a retired one is between
+        // turns for good, which the check below treats like any worker between turns.
+        for (var i = 0; i < _extras.Length; i++)
+        {
+            if (Volatile.Read(ref _extras[i]) is { } extra)
             {
-                // Exactly once per turn: the count reaches this value once. The turn has run for at least the threshold.
-                var actor = worker.CurrentItem?.ToString() ?? "?";
-
-                // Name the actor only if the item read belongs to the turn being reported (the turn may end meanwhile).
-                Log.SlowTurn(_logger, worker.Index, _slowTurnThreshold.TotalSeconds, Volatile.Read(ref worker.TurnEdges) == edges ? actor : "?");
+                CheckForSlowTurn(extra);
             }
         }
     }
 
-    private sealed class Worker(DedicatedThreadScheduler owner, int index) : SchedulerWorker
+    private void CheckForSlowTurn(Worker worker)
+    {
+        var edges = Volatile.Read(ref worker.TurnEdges);
+        if ((edges & 1) == 0 || edges != worker.WatchedEdges)
+        {
+            // Between turns, or a turn this watchdog has not seen before (it began after the previous tick).
+            worker.WatchedEdges = edges;
+            worker.WatchedTicks = 0;
+            return;
+        }
+
+        worker.WatchedTicks++;
+        if (worker.WatchedTicks == SlowTurnChecksPerThreshold)
+        {
+            // Exactly once per turn: the count reaches this value once. The turn has run for at least the threshold.
+            var actor = worker.CurrentItem?.ToString() ?? "?";
+
+            // Name the actor only if the item read belongs to the turn being reported (the turn may end meanwhile).
+            Log.SlowTurn(_logger, worker.Index, _slowTurnThreshold.TotalSeconds, Volatile.Read(ref worker.TurnEdges) == edges ? actor : "?");
+        }
+    }
+
+    private sealed partial class Worker(DedicatedThreadScheduler owner, int index) : SchedulerWorker
     {
         /// <summary>The item to run right after the current turn; exchanged atomically by the owner, stealers and the rescuer.</summary>
         public IThreadPoolWorkItem? Next;

@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Error, "A work item failed on an actor worker thread")]
     public static partial void WorkItemFailed(ILogger logger, Exception error);
 
+    [LoggerMessage(6, LogLevel.Error, "Code that actor {ActorPath} posted to the actor scheduler threw (an async void method, for instance); the exception is ignored")]
+    public static partial void PostedCallbackFailed(ILogger logger, Exception error, string actorPath);
+
     [LoggerMessage(10, LogLevel.Debug, "Actor {ActorPath} started")]
     public static partial void ActorStarted(ILogger logger, string actorPath);
 
@@ -49,6 +52,9 @@ internal static partial class Log
 
     [LoggerMessage(22, LogLevel.Warning, "Shutdown of actor system {SystemName} ran out of time; {Count} messages could not be processed and became dead letters")]
     public static partial void ShutdownIncomplete(ILogger logger, string systemName, long count);
+
+    [LoggerMessage(7, LogLevel.Warning, "Actor system {SystemName}: every worker has been inside one turn for at least {ElapsedSeconds:F1} s while work waits (running: {Actors}); started extra worker {WorkerIndex} ({ExtraWorkers} of at most {MaxExtraWorkers}). A handler may be blocking on async work (sync-over-async) whose continuation needs a worker")]
+    public static partial void WorkersStarved(ILogger logger, string systemName, double elapsedSeconds, string actors, int workerIndex, int extraWorkers, int maxExtraWorkers);
 
     [LoggerMessage(30, LogLevel.Warning, "Shutdown of actor system {SystemName} abandoned {Count} actors whose handlers have not returned: {Actors}")]
     public static partial void ShutdownAbandonedActors(ILogger logger, string systemName, int count, string actors);

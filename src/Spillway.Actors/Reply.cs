@@ -9,7 +9,7 @@ namespace Spillway.Actors;
 /// Thread-safety: any thread may complete it. The first <see cref="Send"/> or <see cref="Fail"/> wins; later calls, and
 /// calls after the asker timed out or was cancelled, are ignored (the asker is gone, which is not the replier's error).
 /// </remarks>
-public sealed class Reply<T>
+public sealed class Reply<T> : IPendingReply
 {
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -24,19 +24,7 @@ public sealed class Reply<T>
 
     /// <summary>Answers the ask with a value.</summary>
     /// <param name="value">The reply.</param>
-    public void Send(T value)
-    {
-        // The asker's continuation is posted from here: it is the asker's code, not the replying actor's (see ActorCode).
-        var previous = ActorCode.EnterForeign();
-        try
-        {
-            _completion.TrySetResult(value);
-        }
-        finally
-        {
-            ActorCode.Exit(previous);
-        }
-    }
+    public void Send(T value) => Settle(value, null);
 
     /// <summary>Answers the ask with an error: the asker's task throws <paramref name="error"/>.</summary>
     /// <param name="error">The error.</param>
@@ -44,15 +32,7 @@ public sealed class Reply<T>
     public void Fail(Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        var previous = ActorCode.EnterForeign();
-        try
-        {
-            _completion.TrySetException(error);
-        }
-        finally
-        {
-            ActorCode.Exit(previous);
-        }
+        Settle(default!, error);
     }
 
     internal void TimeOut(TimeSpan timeout) =>
@@ -60,7 +40,34 @@ public sealed class Reply<T>
 
     internal void Cancel(CancellationToken cancellationToken) => _completion.TrySetCanceled(cancellationToken);
 
-    internal void FailUndelivered(string recipient) =>
-        _completion.TrySetException(new InvalidOperationException(
-            $"The request to {recipient} was accepted but never handled: the actor stopped first, and the request became a dead letter."));
+    /// <inheritdoc/>
+    void IPendingReply.FailUndelivered(string recipient, DeadLetterReason reason) =>
+        Settle(default!, new DeadLetterException(recipient, reason));
+
+    /// <inheritdoc/>
+    void IPendingReply.FailFromHandler(Exception error) => Settle(default!, error);
+
+    /// <summary>
+    /// Completes the ask from a replier's code (a handler, a stop). The asker's continuation is posted from here, and it
+    /// is the asker's code, not the replying actor's: marked foreign so it is not taken for the replier's (see ActorCode).
+    /// </summary>
+    private void Settle(T value, Exception? error)
+    {
+        var previous = ActorCode.EnterForeign();
+        try
+        {
+            if (error is null)
+            {
+                _completion.TrySetResult(value);
+            }
+            else
+            {
+                _completion.TrySetException(error);
+            }
+        }
+        finally
+        {
+            ActorCode.Exit(previous);
+        }
+    }
 }

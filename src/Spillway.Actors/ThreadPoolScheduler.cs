@@ -4,12 +4,18 @@ namespace Spillway.Actors;
 /// <remarks>Thread-safety: fully thread-safe; the counters are updated with Interlocked.</remarks>
 internal sealed class ThreadPoolScheduler : ActorScheduler
 {
+    /// <summary>The runner executing on this pool thread, if any: <see cref="RunningItem"/>'s answer.</summary>
+    [ThreadStatic]
+    private static Runner? t_runner;
+
     private int _busy;
     private int _ready;
 
     public override int BusyWorkers => Volatile.Read(ref _busy);
 
     public override int ReadyCount => Volatile.Read(ref _ready);
+
+    public override IThreadPoolWorkItem? RunningItem => t_runner is { } runner && ReferenceEquals(runner.Owner, this) ? runner.Item : null;
 
     public override void Schedule(IThreadPoolWorkItem item)
     {
@@ -26,22 +32,31 @@ internal sealed class ThreadPoolScheduler : ActorScheduler
 
     private sealed class Runner(ThreadPoolScheduler owner, IThreadPoolWorkItem item) : IThreadPoolWorkItem
     {
+        public ThreadPoolScheduler Owner => owner;
+
+        public IThreadPoolWorkItem Item => item;
+
         public void Execute()
         {
             Interlocked.Decrement(ref owner._ready);
             Interlocked.Increment(ref owner._busy);
             var previous = SynchronizationContext.Current;
+            var previousRunner = t_runner;
             SynchronizationContext.SetSynchronizationContext(owner.SynchronizationContext);
-
-            // Per work item, not per message: this path already allocates a runner per item (see ActorCode).
-            var previousItem = ActorCode.Enter(item);
+            t_runner = this;
             try
             {
                 item.Execute();
             }
+            catch (Exception error)
+            {
+                // Cells and posted callbacks catch their own failures; this is the last line that keeps an exception off
+                // the pool thread, where it would end the process. The failure logger never throws.
+                Log.WorkItemFailed(owner.FailureLogger, error);
+            }
             finally
             {
-                ActorCode.Exit(previousItem);
+                t_runner = previousRunner;
                 SynchronizationContext.SetSynchronizationContext(previous);
                 Interlocked.Decrement(ref owner._busy);
             }

@@ -24,6 +24,25 @@ internal sealed class Lane<T>
     private int _count;
 
     /// <summary>
+    /// How many messages were ever appended to this lane. Written under the lock (see <see cref="AddAppended_NeedsLock"/>);
+    /// read without it by <see cref="AppendedCount"/>.
+    /// </summary>
+    private long _appended;
+
+    /// <summary>
+    /// The tags of the queued tagged messages, created on the first tagged append and swapped to the reader with
+    /// <see cref="_items"/>; <see langword="null"/> for a lane that never carried a tag. Touched only under the lock.
+    /// </summary>
+    private LaneTags? _tags;
+
+    /// <summary>
+    /// Storage given back by a trim that asked to keep it weakly (<see cref="TrimIfEmpty_NeedsLock"/>): taken back by the
+    /// next growth unless a garbage collection took it first. Touched only under the lock; the reference object is
+    /// created on the first such trim and reused.
+    /// </summary>
+    private WeakReference<T[]>? _spare;
+
+    /// <summary>
     /// <see langword="true"/> while the lane holds messages. Written under the lock on the empty/non-empty edges;
     /// volatile because the reader's scan and the close checks read it without the lock, and must see a value
     /// written before the lock release that published the messages.
@@ -44,8 +63,8 @@ internal sealed class Lane<T>
     /// <remarks>
     /// Acquire is a compare-and-swap (a full fence), release a volatile write (a release fence): the same ordering a
     /// monitor gives, which the wake-up and close protocols rely on. Contention (two handles sharing a lane, or the
-    /// reader swapping while a sender appends) spins with <see cref="SpinWait"/>, which yields and then sleeps, so a
-    /// preempted holder is waited out without burning a core. Both operations are interlocked or volatile accesses,
+    /// reader swapping while a sender appends) spins with <see cref="SpinWait"/> and then yields, never sleeps (see
+    /// <see cref="LockContended"/>), so a preempted holder is waited out without burning a core. Both operations are interlocked or volatile accesses,
     /// which the systematic concurrency tests control.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -66,6 +85,17 @@ internal sealed class Lane<T>
     /// <summary>Gets a racy snapshot of the queued count, for <c>Count</c>; exact only when no one sends.</summary>
     public int CountEstimate => Volatile.Read(ref _count);
 
+    /// <summary>
+    /// Gets how many messages were ever appended to this lane (tagged, untagged and batches alike); only grows. Read
+    /// without the lock: every append counted here was made under the lock before the value was stored.
+    /// </summary>
+    // Volatile: a fresh value on every read, and on 32-bit the long is read whole (see AddAppended_NeedsLock).
+    public long AppendedCount => Volatile.Read(ref _appended);
+
+    /// <summary>Gets a racy snapshot of the storage length, so a trim takes the lock only for a lane worth trimming.</summary>
+    // Volatile: the reference may be replaced by a sender's growth on another core; any array seen is a complete one.
+    public int StorageLength => Volatile.Read(ref _items).Length;
+
     /// <summary>Appends one message. The caller holds the lane lock.</summary>
     /// <returns><see langword="true"/> when the lane was empty before, so the reader must be told.</returns>
     public bool Append_NeedsLock(T item)
@@ -80,6 +110,7 @@ internal sealed class Lane<T>
 
         items[count] = item;
         _count = count + 1;
+        AddAppended_NeedsLock(1);
         if (count == 0)
         {
             _hasItems = true;
@@ -87,6 +118,24 @@ internal sealed class Lane<T>
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Appends one message and records <paramref name="tag"/> against its position, so the reader can hand the tag back
+    /// with exactly this message (<see cref="LaneReader{T}.TakeTagOfLastRead"/>). The caller holds the lane lock.
+    /// </summary>
+    /// <returns><see langword="true"/> when the lane was empty before, so the reader must be told.</returns>
+    public bool AppendTagged_NeedsLock(T item, object tag)
+    {
+        AssertLockHeld();
+
+        // The message first, then its tag at the index it took. (If growing the tag list ran out of memory, the message
+        // would stay queued without its tag, so its ask times out; a tag recorded without its message would instead be
+        // handed with the next message appended here.)
+        var index = _count;
+        var wasEmpty = Append_NeedsLock(item);
+        (_tags ??= new LaneTags()).Add(index, tag);
+        return wasEmpty;
     }
 
     /// <summary>Appends a batch, keeping its order and keeping it contiguous. The caller holds the lane lock.</summary>
@@ -108,6 +157,7 @@ internal sealed class Lane<T>
 
         batch.CopyTo(items.AsSpan(count));
         _count = count + batch.Length;
+        AddAppended_NeedsLock(batch.Length);
         if (count == 0)
         {
             _hasItems = true;
@@ -119,25 +169,29 @@ internal sealed class Lane<T>
 
     /// <summary>
     /// Hands every queued message to the reader: the lane takes <paramref name="buffer"/> (which must be empty and
-    /// cleared) as its new storage, and <paramref name="buffer"/> receives the lane's old storage. The caller holds the
-    /// lane lock.
+    /// cleared) as its new storage, and <paramref name="buffer"/> receives the lane's old storage; the tag lists trade
+    /// places the same way (<paramref name="tags"/> must be empty or <see langword="null"/>). The caller holds the lane lock.
     /// </summary>
     /// <returns>How many messages <paramref name="buffer"/> now holds, from index 0.</returns>
-    public int SwapOut_NeedsLock(ref T[] buffer)
+    public int SwapOut_NeedsLock(ref T[] buffer, ref LaneTags? tags)
     {
         AssertLockHeld();
         var taken = _items;
         var count = _count;
         _items = buffer;
         buffer = taken;
+        (_tags, tags) = (tags, _tags);
         _count = 0;
         _hasItems = false;
         return count;
     }
 
-    /// <summary>Drops every queued message (the channel was closed by its reader). The caller holds the lane lock.</summary>
+    /// <summary>
+    /// Drops every queued message (the channel was closed by its reader), adding the tags of the tagged ones to
+    /// <paramref name="droppedTags"/> when given. The caller holds the lane lock.
+    /// </summary>
     /// <returns>How many messages were dropped.</returns>
-    public int Clear_NeedsLock()
+    public int Clear_NeedsLock(List<object>? droppedTags = null)
     {
         AssertLockHeld();
         var count = _count;
@@ -146,13 +200,26 @@ internal sealed class Lane<T>
             Array.Clear(_items, 0, count);
         }
 
+        if (_tags is { Count: > 0 } tags)
+        {
+            if (droppedTags is not null)
+            {
+                tags.CopyTagsFrom(0, droppedTags);
+            }
+
+            tags.Clear();
+        }
+
         _count = 0;
         _hasItems = false;
         return count;
     }
 
-    /// <summary>Copies the queued messages out, oldest first, then drops them. The caller holds the lane lock.</summary>
-    public void DrainTo_NeedsLock(List<T> destination)
+    /// <summary>
+    /// Copies the queued messages out, oldest first, then drops them; the tags of the tagged ones go to
+    /// <paramref name="droppedTags"/> when given. The caller holds the lane lock.
+    /// </summary>
+    public void DrainTo_NeedsLock(List<T> destination, List<object>? droppedTags = null)
     {
         AssertLockHeld();
         for (var i = 0; i < _count; i++)
@@ -160,13 +227,93 @@ internal sealed class Lane<T>
             destination.Add(_items[i]);
         }
 
-        Clear_NeedsLock();
+        Clear_NeedsLock(droppedTags);
+    }
+
+    /// <summary>
+    /// Gives back storage longer than <paramref name="keepElements"/> if the lane is empty: the lane starts again from
+    /// no storage and grows on its next append. With <paramref name="keepWeakly"/> the old storage stays reachable
+    /// through a weak reference, and the next growth takes it back unless a garbage collection took it first, so a
+    /// lane that is busy again soon reallocates nothing. The tag list is dropped too when it is longer than the keep.
+    /// The caller holds the lane lock.
+    /// </summary>
+    /// <returns>The storage length the lane keeps.</returns>
+    public int TrimIfEmpty_NeedsLock(int keepElements, bool keepWeakly)
+    {
+        AssertLockHeld();
+        if (_count != 0)
+        {
+            return _items.Length;
+        }
+
+        if (_items.Length > keepElements)
+        {
+            // An empty lane's storage holds no references: the swap hands it cleared storage and Clear clears it.
+            if (keepWeakly)
+            {
+                StoreSpare(ref _spare, _items);
+            }
+
+            _items = [];
+        }
+
+        if (_tags is { } tags && tags.Capacity > keepElements)
+        {
+            _tags = null;
+        }
+
+        return _items.Length;
+    }
+
+    /// <summary>Keeps <paramref name="storage"/> weakly in <paramref name="spare"/>, creating the reference once.</summary>
+    internal static void StoreSpare(ref WeakReference<T[]>? spare, T[] storage)
+    {
+        if (spare is null)
+        {
+            spare = new WeakReference<T[]>(storage);
+        }
+        else
+        {
+            spare.SetTarget(storage);
+        }
+    }
+
+    /// <summary>Takes back the storage kept in <paramref name="spare"/> if it is still alive and at least <paramref name="needed"/> long.</summary>
+    internal static T[]? TakeSpare(WeakReference<T[]>? spare, int needed)
+    {
+        if (spare is null || !spare.TryGetTarget(out var kept))
+        {
+            return null;
+        }
+
+        spare.SetTarget(null!);
+        return kept.Length >= needed ? kept : null;
+    }
+
+    /// <summary>Counts appended messages; see <see cref="_appended"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddAppended_NeedsLock(int added)
+    {
+        var total = _appended + added;
+        if (IntPtr.Size == 8)
+        {
+            // A plain store under the lock: on 64-bit it is atomic, so a lock-free reader sees the old or the new total.
+            // (The size test is a JIT-time constant, so the untagged append pays one add and one store.)
+            _appended = total;
+        }
+        else
+        {
+            // Volatile: on 32-bit a plain long store is two stores, and a lock-free reader could read half of each.
+            Volatile.Write(ref _appended, total);
+        }
     }
 
     private T[] Grow_NeedsLock(int needed)
     {
         var newLength = Math.Max(Math.Max(needed, MinimumGrowth), _items.Length * 2);
-        var grown = new T[newLength];
+
+        // Storage a trim kept weakly comes back first, so a lane that idled and is busy again reallocates nothing.
+        var grown = TakeSpare(_spare, needed) ?? new T[newLength];
         Array.Copy(_items, grown, _count);
         _items = grown;
         return grown;
@@ -178,7 +325,11 @@ internal sealed class Lane<T>
         var spinner = default(SpinWait);
         do
         {
-            spinner.SpinOnce();
+            // Never Thread.Sleep(1), which the default SpinOnce escalates to: a critical section is a few stores, so the
+            // holder is either running (the lock is free within nanoseconds) or preempted, and then yielding hands it the
+            // core at once. A sleep would stall every waiter a whole millisecond (8 producers on 2 cores, one holder
+            // preempted: each of the others would sleep), far longer than the lock is ever held.
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
         // Read before the CAS so waiters spin on a shared cache line instead of bouncing it with writes.
         while (Volatile.Read(ref _lock) != 0 || Interlocked.CompareExchange(ref _lock, 1, 0) != 0);

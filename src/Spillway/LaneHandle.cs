@@ -69,9 +69,10 @@ internal sealed class LaneHandle<T>
     /// <summary>
     /// Offers one message like <see cref="TryAppend"/>, except that a sealed set still takes it: the privileged path of
     /// a mailbox draining for shutdown, for senders its owner still admits. Refused once the set is closed (its
-    /// reader dropped what was queued) or the handle released. Not a hot path.
+    /// reader dropped what was queued) or the handle released. With a <paramref name="tag"/>, appends as
+    /// <see cref="TryAppendTagged"/> does. Not a hot path.
     /// </summary>
-    public AppendOutcome TryAppendWhileSealed(T item)
+    public AppendOutcome TryAppendWhileSealed(T item, object? tag = null)
     {
         var set = _set;
         if (set.IsBounded && !set.TryReserve(1))
@@ -88,12 +89,48 @@ internal sealed class LaneHandle<T>
             accepted = !_released && !set.IsClosedForReading;
             if (accepted)
             {
-                wasEmpty = _lane.Append_NeedsLock(item);
+                wasEmpty = tag is null ? _lane.Append_NeedsLock(item) : _lane.AppendTagged_NeedsLock(item, tag);
             }
         }
 
         return Conclude(accepted, wasEmpty, 1);
     }
+
+    /// <summary>
+    /// Offers one message, like <see cref="TryAppend"/> (same outcomes), and records <paramref name="tag"/> against that
+    /// message's position: the reader hands the tag back with exactly this message
+    /// (<see cref="LaneReader{T}.TakeTagOfLastRead"/>), and a close or drain that drops the message reports the tag
+    /// (<see cref="LaneSet{T}.Close"/>, <see cref="LaneReader{T}.DrainBufferedTo"/>). Tags are matched by position, never
+    /// by the message's equality, so two equal messages keep distinct tags. The lane's tag list is allocated on its
+    /// first tagged append and then circulates with the storage.
+    /// </summary>
+    public AppendOutcome TryAppendTagged(T item, object tag)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        var set = _set;
+        if (set.IsBounded && !set.TryReserve(1))
+        {
+            return set.IsClosed ? AppendOutcome.Closed : AppendOutcome.Full;
+        }
+
+        bool accepted;
+        var wasEmpty = false;
+        using (_lane.Lock())
+        {
+            accepted = !_released && !set.IsClosed;
+            if (accepted)
+            {
+                wasEmpty = _lane.AppendTagged_NeedsLock(item, tag);
+            }
+        }
+
+        return Conclude(accepted, wasEmpty, 1);
+    }
+
+    /// <summary>
+    /// Gets how many messages were ever appended to this handle's lane (through every handle that shares it); only grows.
+    /// </summary>
+    public long LaneAppendedCount => _lane.AppendedCount;
 
     /// <summary>Offers a batch to this handle's lane, atomically: all of it lands contiguously, or none of it.</summary>
     public AppendOutcome TryAppendMany(ReadOnlySpan<T> items)

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Spillway;
@@ -7,9 +8,23 @@ namespace Spillway;
 /// The single reader's side of a <see cref="LaneSet{T}"/>: the batch it took from a lane, and the round-robin cursor.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Thread-safety: one reader at a time. None of these fields is shared with senders; the only shared state touched
 /// is a lane, under its lock, during <see cref="TryTakeNextLane"/>. Callers (the channel's receiver, an actor's
 /// mailbox) guarantee that only one thread reads at once.
+/// </para>
+/// <para>
+/// Memory: the storage arrays circulate between the lanes and the reader, so they follow the largest batch. Two things
+/// bring them back down. At a swap, storage far larger than the recent batches (more than four times a slowly decaying
+/// peak) is replaced by smaller storage before it is handed to a lane, so steady small traffic after a burst sheds the
+/// burst's arrays within a few hundred takes. And <see cref="TrimStorage"/> gives back what an idle reader holds: the
+/// channel calls it when its reader parks (<see cref="TrimBeforePark"/>), an actor a second after it went idle.
+/// </para>
+/// <para>
+/// Tags: a message appended with <see cref="LaneHandle{T}.TryAppendTagged"/> carries an object (an ask's pending
+/// reply) that <see cref="TakeTagOfLastRead"/> hands back right after <see cref="TryRead"/> returned that message. Tags
+/// follow their messages by position, never by the message's equality.
+/// </para>
 /// </remarks>
 internal sealed class LaneReader<T>
 {
@@ -18,6 +33,19 @@ internal sealed class LaneReader<T>
 
     /// <summary>How many elements fill 64 bytes: the smallest storage a busy reader keeps.</summary>
     private static readonly int s_cacheLineElements = Math.Max(1, 64 / Unsafe.SizeOf<T>());
+
+    /// <summary>Storage up to this length is never replaced at a swap: small arrays are not worth an allocation.</summary>
+    private const int SwapShrinkFloor = 1024;
+
+    /// <summary>
+    /// The recent peak of batch sizes loses 1/2^this of itself at every take that does not beat it: a quarter of the
+    /// peak after about 355 smaller takes. Slow on purpose, so batch sizes that vary in steady traffic never make the
+    /// storage shrink and grow again.
+    /// </summary>
+    private const int PeakDecayShift = 8;
+
+    /// <summary>What a parking channel reader keeps: 16 KiB of storage per array, at least 256 elements.</summary>
+    private static readonly int s_parkKeepElements = Math.Max(256, 16 * 1024 / Unsafe.SizeOf<T>());
 
     private readonly LaneSet<T> _set;
 
@@ -32,6 +60,24 @@ internal sealed class LaneReader<T>
     /// <summary>Lanes taken while the batch storage was still smaller than a cache line; see <see cref="Recycle"/>.</summary>
     private int _smallTakes;
 
+    /// <summary>The tags of the current batch (swapped in with it), or <see langword="null"/> if no lane ever carried one.</summary>
+    private LaneTags? _batchTags;
+
+    /// <summary>The next entry of <see cref="_batchTags"/> not yet handed out.</summary>
+    private int _tagCursor;
+
+    /// <summary>The batch index of that entry's message; <see cref="int.MaxValue"/> when none is left (one compare per read).</summary>
+    private int _nextTagIndex = int.MaxValue;
+
+    /// <summary>A decaying peak of the batch sizes taken; see <see cref="PeakDecayShift"/>.</summary>
+    private int _recentPeak;
+
+    /// <summary>The largest storage taken from a lane (or made by this reader) since the last trim; only grows between trims.</summary>
+    private int _largestSeen;
+
+    /// <summary>The batch storage a parking trim kept weakly; handed to the next lane taken if a collection has not taken it.</summary>
+    private WeakReference<T[]>? _spare;
+
     public LaneReader(LaneSet<T> set) => _set = set;
 
     /// <summary>Gets the lane set read from.</summary>
@@ -39,6 +85,14 @@ internal sealed class LaneReader<T>
 
     /// <summary>Gets how many messages the reader's batch storage can hold (tests watch it grow for busy readers).</summary>
     public int StorageLength => _batch.Length;
+
+    /// <summary>
+    /// Gets the largest storage length this reader has taken from a lane (or made) since its last
+    /// <see cref="TrimStorage"/>. Every array passes through the reader before its lane can be empty again (a lane grows
+    /// only while it holds messages, and the reader takes them with the array), so once the lanes are empty, nothing the
+    /// reader or its lanes hold is larger. One field read, for the checks on the way to idle.
+    /// </summary>
+    public int LargestStorageSeen => _largestSeen;
 
     /// <summary>Gets whether the current batch still holds unread messages.</summary>
     public bool HasBuffered => _index < _count;
@@ -61,6 +115,20 @@ internal sealed class LaneReader<T>
         return TryReadFromNextLane(out item);
     }
 
+    /// <summary>
+    /// Gets the tag recorded for the message the last successful <see cref="TryRead"/> returned (see
+    /// <see cref="LaneHandle{T}.TryAppendTagged"/>), or <see langword="null"/> if it was appended untagged. Each tag is
+    /// handed out once. Call it before the next call on this reader: the next read or take may recycle the batch and
+    /// forget its tags. Messages handed out by <see cref="TryReadBatch"/> lose their tags; do not mix the two.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public object? TakeTagOfLastRead()
+    {
+        // One compare when the batch has no tag left (the field is int.MaxValue): the cost of tags to untagged traffic.
+        var last = _index - 1;
+        return last < _nextTagIndex ? null : TakeTagSlow(last);
+    }
+
     /// <summary>Looks at the next message without taking it.</summary>
     public bool TryPeek([MaybeNullWhen(false)] out T item)
     {
@@ -76,7 +144,8 @@ internal sealed class LaneReader<T>
 
     /// <summary>
     /// Hands over every unread message of the current batch, or of the next non-empty lane, as one span. The span is
-    /// valid until the next call on this reader.
+    /// valid until the next call on this reader. Not for lanes that carry tags: the tags of messages handed out here
+    /// are forgotten (see <see cref="TakeTagOfLastRead"/>).
     /// </summary>
     public bool TryReadBatch(out ReadOnlySpan<T> batch)
     {
@@ -129,10 +198,17 @@ internal sealed class LaneReader<T>
                 continue;
             }
 
+            // One compare for storage of ordinary size: empty storage (maybe a kept spare to restore) and storage over
+            // the floor (maybe too large for recent batches) both wrap past the bound.
+            if ((uint)(_batch.Length - 1) >= (uint)SwapShrinkFloor)
+            {
+                AdjustStorageBeforeSwap();
+            }
+
             int taken;
             using (lane.Lock())
             {
-                taken = lane.SwapOut_NeedsLock(ref _batch);
+                taken = lane.SwapOut_NeedsLock(ref _batch, ref _batchTags);
             }
 
             // One past the lane taken, counting every slot, not only those in use: a lane added in the next slot is served
@@ -142,6 +218,7 @@ internal sealed class LaneReader<T>
             {
                 _count = taken;
                 _index = 0;
+                NoteTaken(taken);
                 _set.Listener.OnLaneTaken(taken);
                 return true;
             }
@@ -171,22 +248,186 @@ internal sealed class LaneReader<T>
         return _set.WritersDone && !_set.AnyLaneHasItems();
     }
 
-    /// <summary>Drops the current batch (the reader is closing).</summary>
-    public void DiscardBuffered()
+    /// <summary>
+    /// Drops the current batch (the reader is closing), adding the tags of its unread tagged messages to
+    /// <paramref name="droppedTags"/> when given.
+    /// </summary>
+    public void DiscardBuffered(List<object>? droppedTags = null)
     {
+        if (droppedTags is not null && _batchTags is { Count: > 0 } tags)
+        {
+            tags.CopyTagsFrom(_index, droppedTags);
+        }
+
         _index = _count;
         Recycle();
     }
 
-    /// <summary>Copies the unread messages of the current batch out, then drops them.</summary>
-    public void DrainBufferedTo(List<T> destination)
+    /// <summary>
+    /// Copies the unread messages of the current batch out, then drops them; the tags of the tagged ones go to
+    /// <paramref name="droppedTags"/> when given.
+    /// </summary>
+    public void DrainBufferedTo(List<T> destination, List<object>? droppedTags = null)
     {
         for (var i = _index; i < _count; i++)
         {
             destination.Add(_batch[i]);
         }
 
-        DiscardBuffered();
+        DiscardBuffered(droppedTags);
+    }
+
+    /// <summary>
+    /// The channel's trim as its reader parks (it found nothing to read): gives back storage over 16 KiB per array,
+    /// keeping it weakly (see <see cref="TrimStorage"/>). One compare when nothing is over the keep.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TrimBeforePark()
+    {
+        if (_largestSeen > s_parkKeepElements)
+        {
+            TrimStorage(s_parkKeepElements, keepWeakly: true);
+        }
+    }
+
+    /// <summary>
+    /// Gives back storage longer than <paramref name="keepElements"/>: the reader's own batch storage when the batch
+    /// is empty, and the storage of every empty lane (a lane whose racy length is within the keep costs one compare;
+    /// a longer one is trimmed under its lock). Trimmed arrays are replaced by no storage, which grows again on use.
+    /// With <paramref name="keepWeakly"/> they stay reachable through weak references and come back on the next growth
+    /// or take unless a garbage collection took them first: a parked channel reallocates nothing when traffic resumes
+    /// soon, and holds nothing the collector cannot take.
+    /// </summary>
+    /// <returns><see langword="true"/> when nothing over the keep is left (a lane that was not empty keeps its storage).</returns>
+    public bool TrimStorage(int keepElements, bool keepWeakly)
+    {
+        int largest;
+        if (HasBuffered)
+        {
+            largest = _batch.Length;
+        }
+        else
+        {
+            // Clears a consumed batch (and gives its room back) if no take did yet, so the storage holds no references.
+            Recycle();
+            if (_batch.Length > keepElements)
+            {
+                if (keepWeakly)
+                {
+                    Lane<T>.StoreSpare(ref _spare, _batch);
+                }
+
+                _batch = [];
+            }
+
+            if (_batchTags is { } tags && tags.Capacity > keepElements)
+            {
+                _batchTags = null;
+                ResetTagCursor();
+            }
+
+            largest = _batch.Length;
+        }
+
+        var lanes = _set.Lanes;
+        var inUse = _set.LanesInUse;
+        for (var i = 0; i < inUse; i++)
+        {
+            // Volatile slot read, as in the scan: a lane created on another core is seen fully constructed.
+            var lane = Volatile.Read(ref lanes[i]);
+            if (lane is null)
+            {
+                continue;
+            }
+
+            var length = lane.StorageLength;
+            if (length > keepElements)
+            {
+                using (lane.Lock())
+                {
+                    length = lane.TrimIfEmpty_NeedsLock(keepElements, keepWeakly);
+                }
+            }
+
+            largest = Math.Max(largest, length);
+        }
+
+        _largestSeen = largest;
+        return largest <= keepElements;
+    }
+
+    /// <summary>Bookkeeping of a take: the decaying peak, the largest storage seen, the first tag of the batch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void NoteTaken(int taken)
+    {
+        var peak = _recentPeak;
+        _recentPeak = taken >= peak ? taken : peak - (peak >> PeakDecayShift);
+        if (_batch.Length > _largestSeen)
+        {
+            _largestSeen = _batch.Length;
+        }
+
+        if (_batchTags is not null)
+        {
+            ResetTagCursor();
+        }
+    }
+
+    /// <summary>
+    /// Before the reader's (empty, cleared) storage is handed to a lane: restores a spare kept weakly by a parking trim
+    /// in place of empty storage, or replaces storage far larger than the recent batches by storage twice the recent
+    /// peak (at least the floor), so a burst's arrays do not circulate forever.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AdjustStorageBeforeSwap()
+    {
+        var length = _batch.Length;
+        if (length == 0)
+        {
+            if (Lane<T>.TakeSpare(_spare, needed: 1) is { } spare)
+            {
+                _batch = spare;
+                _largestSeen = Math.Max(_largestSeen, spare.Length);
+            }
+
+            return;
+        }
+
+        var peak = _recentPeak;
+        if (length / 4 > peak)
+        {
+            _batch = new T[Math.Max(SwapShrinkFloor, (int)BitOperations.RoundUpToPowerOf2((uint)peak * 2))];
+        }
+    }
+
+    /// <summary>Points the tag cursor at the first tag of the batch, if any.</summary>
+    private void ResetTagCursor()
+    {
+        _tagCursor = 0;
+        _nextTagIndex = _batchTags is { Count: > 0 } tags ? tags.IndexAt(0) : int.MaxValue;
+    }
+
+    /// <summary>Hands out the tag of the message at <paramref name="last"/>, skipping tags of messages read without taking theirs.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private object? TakeTagSlow(int last)
+    {
+        var tags = _batchTags!;
+        var cursor = _tagCursor;
+        while (cursor < tags.Count && tags.IndexAt(cursor) < last)
+        {
+            cursor++;
+        }
+
+        object? tag = null;
+        if (cursor < tags.Count && tags.IndexAt(cursor) == last)
+        {
+            tag = tags.TagAt(cursor);
+            cursor++;
+        }
+
+        _tagCursor = cursor;
+        _nextTagIndex = cursor < tags.Count ? tags.IndexAt(cursor) : int.MaxValue;
+        return tag;
     }
 
     private bool TryReadFromNextLane([MaybeNullWhen(false)] out T item)
@@ -220,6 +461,12 @@ internal sealed class LaneReader<T>
             Array.Clear(_batch, 0, consumed);
         }
 
+        // The tags go with the consumed batch: the list holds no references after this, and is empty when swapped on.
+        if (_batchTags is { Count: > 0 })
+        {
+            ClearBatchTags();
+        }
+
         _count = 0;
         _index = 0;
         if (_set.IsBounded)
@@ -235,5 +482,12 @@ internal sealed class LaneReader<T>
             _batch = new T[s_cacheLineElements];
             _smallTakes = 0;
         }
+    }
+
+    private void ClearBatchTags()
+    {
+        _batchTags!.Clear();
+        _tagCursor = 0;
+        _nextTagIndex = int.MaxValue;
     }
 }

@@ -345,10 +345,12 @@ internal sealed class LaneSet<T>
 
     /// <summary>
     /// Closes the channel from the reader's side: later sends fail, queued messages are dropped (or copied into
-    /// <paramref name="dropped"/> when given), and writers waiting for room are released.
+    /// <paramref name="dropped"/> when given), and writers waiting for room are released. The tags of dropped tagged
+    /// messages (<see cref="LaneHandle{T}.TryAppendTagged"/>) go to <paramref name="droppedTags"/> when given, so the
+    /// caller can fail exactly the requests it dropped.
     /// </summary>
     /// <returns><see langword="false"/> if the channel was already closed.</returns>
-    public bool Close(List<T>? dropped)
+    public bool Close(List<T>? dropped, List<object>? droppedTags = null)
     {
         // Interlocked: Close may race with itself (dispose on two threads); only one pass drops the messages.
         if (Interlocked.Exchange(ref _closed, ClosedState) == ClosedState)
@@ -371,12 +373,12 @@ internal sealed class LaneSet<T>
             {
                 if (dropped is null)
                 {
-                    count = lane.Clear_NeedsLock();
+                    count = lane.Clear_NeedsLock(droppedTags);
                 }
                 else
                 {
                     count = lane.CountEstimate;
-                    lane.DrainTo_NeedsLock(dropped);
+                    lane.DrainTo_NeedsLock(dropped, droppedTags);
                 }
             }
 

@@ -57,6 +57,9 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
 
     public LaneSet<T> Set { get; }
 
+    /// <summary>Gets the reader. Test-only: tests look at the storage it holds.</summary>
+    internal LaneReader<T> ReaderForTest => _reader;
+
     public Task Completion => _completion.Task;
 
     // Once closed, everything queued is dropped, including a batch a concurrent read kept past the Dispose.
@@ -140,6 +143,8 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
                     : ValueTask.FromException<bool>(error);
             }
 
+            // About to park (nothing to read): give back storage a burst left behind; one compare when there is none.
+            _reader.TrimBeforePark();
             _signal.Reset();
             if (!registered && cancellationToken.CanBeCanceled)
             {

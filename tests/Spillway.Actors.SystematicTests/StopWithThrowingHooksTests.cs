@@ -17,8 +17,9 @@ public class StopWithThrowingHooksTests
         var system = Harness.CreateSystem(turnSize: 1);
         var watched = system.Spawn(() => new ThrowingOnStopActor());
 
-        // Registered before anything runs, so the stop always meets it first.
-        watched.Cell.AddWatcher(static () => throw new InvalidOperationException("a watcher's callback fails"));
+        // Registered before anything runs, so the stop always meets it first (on behalf of a bystander actor).
+        var bystander = system.Spawn(() => new ThrowingOnStopActor());
+        watched.Cell.AddWatcher(bystander.Cell, static () => throw new InvalidOperationException("a watcher's callback fails"));
         var notifications = new int[1];
         var watcher = system.Spawn<WatchVsStopTests.WatcherMessage>(() => new WatchingActor(watched, notifications));
 

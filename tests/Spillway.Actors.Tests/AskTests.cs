@@ -137,7 +137,10 @@ public sealed class AskTests
         var ask = actor.Ask<int>(r => new Request(Answer.Echo, 0, r), Timeout.InfiniteTimeSpan);
 
         Assert.That(ask.IsFaulted, Is.True, "an ask to a stopped actor must not wait");
-        Assert.That(async () => await ask, Throws.InvalidOperationException);
+        Assert.That(
+            async () => await ask,
+            Throws.TypeOf<DeadLetterException>().With.Property(nameof(DeadLetterException.Reason)).EqualTo(DeadLetterReason.ActorStopped)
+                .And.Property(nameof(DeadLetterException.Recipient)).EqualTo(actor.Path));
         Assert.That(system.DeadLetterCount, Is.EqualTo(1));
     }
 
@@ -155,8 +158,8 @@ public sealed class AskTests
         gate.SetResult();
         await stop.OrTimeout();
 
-        var error = Assert.ThrowsAsync<InvalidOperationException>(async () => await ask.OrTimeout());
-        Assert.That(error!.Message, Does.Contain("never handled"));
+        var error = Assert.ThrowsAsync<DeadLetterException>(async () => await ask.OrTimeout());
+        Assert.That(error!.Reason, Is.EqualTo(DeadLetterReason.ActorStopped));
         Assert.That(system.DeadLetterCount, Is.EqualTo(1));
     }
 
@@ -175,26 +178,111 @@ public sealed class AskTests
         await stop.OrTimeout();
 
         // Each dropped request fails its own ask (structs compare by value, and each carries its own Reply).
-        Assert.That(async () => await first.OrTimeout(), Throws.InvalidOperationException);
-        Assert.That(async () => await second.OrTimeout(), Throws.InvalidOperationException);
+        Assert.That(async () => await first.OrTimeout(), Throws.TypeOf<DeadLetterException>());
+        Assert.That(async () => await second.OrTimeout(), Throws.TypeOf<DeadLetterException>());
     }
 
     [Test]
-    public async Task Ask_ManyAnsweredAsks_LeaveNothingRegistered()
+    public async Task Ask_ManyAnsweredAsks_LeaveNothingBehind()
     {
         await using var system = ActorSystem.Create();
         var actor = SpawnAnswerer(system);
+        var replies = await AskAndForgetAsync(actor, 1_000);
 
-        for (var i = 0; i < 100; i++)
+        // Each ask is answered and awaited; the mailbox is idle again. Nothing of the runtime may still hold a reply.
+        for (var i = 0; i < 3; i++)
         {
-            await actor.Ask<int>(r => new Request(Answer.Echo, i, r), Timeout.InfiniteTimeSpan).OrTimeout();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+            GC.WaitForPendingFinalizers();
         }
 
-        // A new registration drops every answered ask still listed: only the pending one is left.
-        var kept = actor.Ask<int>(r => new Request(Answer.Keep, 0, r), Timeout.InfiniteTimeSpan);
-        Assert.That(system.PendingAsks.CountFor(actor.Cell), Is.EqualTo(1));
-        await actor.Ask<int>(r => new Request(Answer.SendKept, 0, r), Wait.Timeout);
-        Assert.That(await kept.OrTimeout(), Is.EqualTo(-1));
+        Assert.That(replies.Count(reply => reply.IsAlive), Is.Zero);
+    }
+
+    [Test]
+    public async Task Ask_HandlerThrows_FailsAtOnceWithThatExceptionAndSupervisionApplies()
+    {
+        await using var system = ActorSystem.Create();
+        var restarted = Wait.Signal();
+        var actor = system.Spawn(() => new DelegateActor<Request>
+        {
+            OnReceive = (_, request) => request.Answer == Answer.Fail
+                ? throw new InvalidDataException($"cannot {request.Value}")
+                : Echo(request),
+            OnRestarting = (_, _) =>
+            {
+                restarted.TrySetResult();
+                return default;
+            },
+        });
+
+        // No timeout: only the handler's failure can end this ask.
+        var error = Assert.ThrowsAsync<InvalidDataException>(
+            async () => await actor.Ask<int>(r => new Request(Answer.Fail, 7, r), Timeout.InfiniteTimeSpan).OrTimeout());
+
+        Assert.That(error!.Message, Is.EqualTo("cannot 7"));
+        await restarted.Task.OrTimeout();
+        Assert.That(await actor.Ask<int>(r => new Request(Answer.Echo, 1, r), Wait.Timeout), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Ask_HandlerThrowsAfterAnAwait_FailsAtOnceWithThatException()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = system.Spawn(() => new DelegateActor<Request>
+        {
+            OnReceive = async (_, request) =>
+            {
+                await Task.Yield();
+                if (request.Answer == Answer.Fail)
+                {
+                    throw new InvalidDataException("after an await");
+                }
+
+                request.Reply?.Send(request.Value + 1);
+            },
+        });
+
+        Assert.That(
+            async () => await actor.Ask<int>(r => new Request(Answer.Fail, 0, r), Timeout.InfiniteTimeSpan).OrTimeout(),
+            Throws.TypeOf<InvalidDataException>());
+        Assert.That(await actor.Ask<int>(r => new Request(Answer.Echo, 1, r), Wait.Timeout), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Ask_RequestsThatNeverCompareEqual_EachDroppedRequestFailsItsAsk()
+    {
+        await using var system = ActorSystem.Create();
+        var (actor, entered, gate) = SpawnGated<IncomparableRequest>(system, static m => (m.Gate, m.Reply));
+        actor.Tell(new IncomparableRequest(gate.Task, null));
+        await entered.Task.OrTimeout();
+
+        var asks = Enumerable.Range(0, 3).Select(_ => actor.Ask<int>(r => new IncomparableRequest(null, r), Timeout.InfiniteTimeSpan)).ToArray();
+        var stop = system.StopAsync(actor);
+        gate.SetResult();
+        await stop.OrTimeout();
+
+        foreach (var ask in asks)
+        {
+            Assert.That(async () => await ask.OrTimeout(), Throws.TypeOf<DeadLetterException>());
+        }
+    }
+
+    [Test]
+    public async Task Ask_RequestWhoseEqualsThrows_StopCompletesAndTheAskFailsAsDeadLetter()
+    {
+        await using var system = ActorSystem.Create();
+        var (actor, entered, gate) = SpawnGated<ThrowingEqualsRequest>(system, static m => (m.Gate, m.Reply));
+        actor.Tell(new ThrowingEqualsRequest(gate.Task, null));
+        await entered.Task.OrTimeout();
+
+        var ask = actor.Ask<int>(r => new ThrowingEqualsRequest(null, r), Timeout.InfiniteTimeSpan);
+        var stop = system.StopAsync(actor);
+        gate.SetResult();
+
+        await stop.OrTimeout();
+        Assert.That(async () => await ask.OrTimeout(), Throws.TypeOf<DeadLetterException>());
+        Assert.That(system.DeadLetterCount, Is.EqualTo(1));
     }
 
     [TestCase(0)]
@@ -225,6 +313,30 @@ public sealed class AskTests
 
     private sealed record GatedRequest(Task? Gate, Reply<int>? Reply);
 
+    /// <summary>A request type whose equality says no even to itself: the runtime must never need it.</summary>
+    private sealed class IncomparableRequest(Task? gate, Reply<int>? reply)
+    {
+        public Task? Gate => gate;
+
+        public Reply<int>? Reply => reply;
+
+        public override bool Equals(object? obj) => false;
+
+        public override int GetHashCode() => 0;
+    }
+
+    /// <summary>A request type whose equality throws: the runtime must never call it, least of all under a lock.</summary>
+    private sealed class ThrowingEqualsRequest(Task? gate, Reply<int>? reply)
+    {
+        public Task? Gate => gate;
+
+        public Reply<int>? Reply => reply;
+
+        public override bool Equals(object? obj) => throw new InvalidOperationException("Equals called");
+
+        public override int GetHashCode() => throw new InvalidOperationException("GetHashCode called");
+    }
+
     private readonly record struct GatedStructRequest(Task? Gate, Reply<int>? Reply);
 
     /// <summary>An actor that waits on a message's gate (signalling that it entered) and answers requests with 1.</summary>
@@ -248,6 +360,33 @@ public sealed class AskTests
             },
         });
         return (actor, entered, gate);
+    }
+
+    /// <summary>Asks <paramref name="count"/> times and returns weak references to the replies (nothing strong stays here).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task<List<WeakReference>> AskAndForgetAsync(ActorRef<Request> actor, int count)
+    {
+        var replies = new List<WeakReference>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var value = i;
+            var answer = await actor.Ask<int>(
+                r =>
+                {
+                    replies.Add(new WeakReference(r));
+                    return new Request(Answer.Echo, value, r);
+                },
+                Timeout.InfiniteTimeSpan).OrTimeout();
+            Assert.That(answer, Is.EqualTo(value + 1));
+        }
+
+        return replies;
+    }
+
+    private static ValueTask Echo(Request request)
+    {
+        request.Reply?.Send(request.Value + 1);
+        return default;
     }
 
     private static ActorRef<Request> SpawnAnswerer(ActorSystem system)

@@ -155,7 +155,7 @@ public sealed class BadInputTests
         Assert.That(system.DeadLetterCount, Is.EqualTo(2));
         Assert.That(letters.Select(letter => letter.Reason), Is.All.EqualTo(DeadLetterReason.SystemShutdown));
         Assert.That(ask.IsFaulted, Is.True);
-        Assert.That(async () => await ask, Throws.InvalidOperationException);
+        Assert.That(async () => await ask, Throws.TypeOf<DeadLetterException>());
     }
 
     [Test]

@@ -155,6 +155,34 @@ public sealed class DrainTests
     }
 
     [Test]
+    public async Task ShutdownAsync_ActorAsksAnotherDuringTheDrain_GetsTheReply()
+    {
+        var system = ActorSystem.Create();
+        var gate = Wait.Signal();
+        var entered = Wait.Signal();
+        var answer = Wait.Signal<int>();
+        var doubler = system.Spawn(() => DelegateActor<(int Value, Reply<int> Reply)>.Of(request => request.Reply.Send(request.Value * 2)));
+        var asker = system.Spawn(() => new DelegateActor<int>
+        {
+            OnReceive = async (_, n) =>
+            {
+                entered.TrySetResult();
+                await gate.Task;
+                answer.TrySetResult(await doubler.Ask<int>(reply => (n, reply), Wait.Timeout));
+            },
+        });
+        asker.Tell(21);
+        await entered.Task.OrTimeout();
+
+        var shutdown = system.ShutdownAsync();
+        gate.TrySetResult();
+        await shutdown.OrTimeout();
+
+        Assert.That(await answer.Task.OrTimeout(), Is.EqualTo(42));
+        Assert.That(system.DeadLetterCount, Is.Zero);
+    }
+
+    [Test]
     public async Task ShutdownAsync_TellFromOnStoppedDuringTheFinalStop_IsADeadLetter()
     {
         var system = ActorSystem.Create();

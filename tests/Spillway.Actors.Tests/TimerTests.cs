@@ -165,6 +165,38 @@ public sealed class TimerTests
         }
     }
 
+    [Test]
+    public async Task ScheduleOnce_FromOnStoppedAsync_IsRefusedAndNeverFires()
+    {
+        var time = new FakeTimeProvider();
+        await using var system = CreateSystem(time);
+        var refused = Wait.Signal<Exception?>();
+        var actor = system.Spawn(() => new DelegateActor<TimerMessage>
+        {
+            OnStopped = context =>
+            {
+                try
+                {
+                    context.SchedulePeriodic(new TimerMessage(Op.Tick), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+                    refused.TrySetResult(null);
+                }
+                catch (InvalidOperationException error)
+                {
+                    refused.TrySetResult(error);
+                }
+
+                return default;
+            },
+        });
+
+        await system.StopAsync(actor).OrTimeout();
+        var error = await refused.Task.OrTimeout();
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.That(error, Is.InstanceOf<InvalidOperationException>().With.Message.Contains("stopping"));
+        Assert.That(system.DeadLetterCount, Is.Zero, "a timer created while stopping went on firing at the stopped actor");
+    }
+
     private static ActorSystem CreateSystem(FakeTimeProvider time) =>
         ActorSystem.Create(new ActorSystemOptions { TimeProvider = time, SlowTurnThreshold = TimeSpan.Zero });
 

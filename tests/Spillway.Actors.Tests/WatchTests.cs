@@ -88,6 +88,157 @@ public sealed class WatchTests
         Assert.That(await notified.Task.OrTimeout(), Is.EqualTo("child gone"));
     }
 
+    [Test]
+    public async Task Unwatch_BeforeTheWatchedActorStops_NoNotification()
+    {
+        await using var system = ActorSystem.Create();
+        var target = system.Spawn(() => new DelegateActor<int>(), "target");
+        var watcher = SpawnProbeWatcher(system, target, unwatchOn: "unwatch");
+        await watcher.Started.Task.OrTimeout();
+
+        watcher.Self.Tell("unwatch");
+        await system.StopAsync(target).OrTimeout();
+
+        // The watcher's notifications are told through its own reference, as this probe is: it comes after them.
+        watcher.Self.Tell("probe");
+        await watcher.Probed.Task.OrTimeout();
+        Assert.That(watcher.Received, Is.EqualTo(new[] { "unwatch", "probe" }));
+        Assert.That(target.Cell.WatcherCount, Is.Zero);
+    }
+
+    [Test]
+    public async Task Watch_PlacedAgainByEveryRestart_OneNotificationPerStop()
+    {
+        await using var system = ActorSystem.Create();
+        var target = system.Spawn(() => new DelegateActor<int>(), "target");
+        var watcher = SpawnProbeWatcher(system, target, unwatchOn: null, failOn: "fail");
+        await watcher.Started.Task.OrTimeout();
+
+        for (var i = 0; i < 3; i++)
+        {
+            watcher.Self.Tell("fail");
+        }
+
+        watcher.Self.Tell("restarted");
+        await watcher.Restarted.Task.OrTimeout();
+        Assert.That(target.Cell.WatcherCount, Is.EqualTo(1));
+        await system.StopAsync(target).OrTimeout();
+        watcher.Self.Tell("probe");
+        await watcher.Probed.Task.OrTimeout();
+
+        Assert.That(watcher.Received.Count(note => note == "target stopped"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Watch_WatcherStops_ItsRegistrationIsWithdrawn()
+    {
+        await using var system = ActorSystem.Create();
+        var target = system.Spawn(() => new DelegateActor<int>(), "target");
+        var watchers = Enumerable.Range(0, 10).Select(_ => SpawnProbeWatcher(system, target, unwatchOn: null)).ToArray();
+        await Task.WhenAll(watchers.Select(w => w.Started.Task)).OrTimeout();
+        Assert.That(target.Cell.WatcherCount, Is.EqualTo(10));
+
+        foreach (var watcher in watchers)
+        {
+            await system.StopAsync(watcher.Self).OrTimeout();
+        }
+
+        Assert.That(target.Cell.WatcherCount, Is.Zero);
+        await system.StopAsync(target).OrTimeout();
+        Assert.That(system.DeadLetterCount, Is.Zero, "a stopped watcher was still told");
+    }
+
+    [Test]
+    public async Task Watch_WatchedActorStops_WatcherKeepsNoEntryForIt()
+    {
+        await using var system = ActorSystem.Create();
+        var watcher = SpawnProbeWatcher(system, system.Spawn(() => new DelegateActor<int>()), unwatchOn: null);
+        await watcher.Started.Task.OrTimeout();
+        var targets = Enumerable.Range(0, 20).Select(_ => system.Spawn(() => new DelegateActor<int>())).ToArray();
+        var watched = Wait.Signal();
+        var watching = 0;
+        system.Spawn(() => new DelegateActor<int>
+        {
+            OnStarted = context =>
+            {
+                foreach (var target in targets)
+                {
+                    context.Watch(target, 0);
+                }
+
+                watching = context.Self.Cell.WatchingCount;
+                watched.TrySetResult();
+                return default;
+            },
+        });
+        await watched.Task.OrTimeout();
+
+        foreach (var target in targets)
+        {
+            await system.StopAsync(target).OrTimeout();
+        }
+
+        Assert.That(watching, Is.EqualTo(20));
+        Assert.That(targets.Sum(target => target.Cell.WatcherCount), Is.Zero);
+        Assert.That(system.ActorCount, Is.EqualTo(3));
+    }
+
+    private static ProbeWatcher SpawnProbeWatcher(ActorSystem system, ActorRef<int> target, string? unwatchOn, string? failOn = null)
+    {
+        var probe = new ProbeWatcher();
+        probe.Self = system.Spawn(
+            () => new DelegateActor<string>
+            {
+                OnStarted = context =>
+                {
+                    context.Watch(target, "target stopped");
+                    probe.Started.TrySetResult();
+                    return default;
+                },
+                OnReceive = (context, message) =>
+                {
+                    lock (probe.Received)
+                    {
+                        probe.Received.Add(message);
+                    }
+
+                    if (message == unwatchOn)
+                    {
+                        context.Unwatch(target);
+                    }
+                    else if (message == failOn)
+                    {
+                        throw new InvalidOperationException("restart me");
+                    }
+                    else if (message == "restarted")
+                    {
+                        probe.Restarted.TrySetResult();
+                    }
+                    else if (message == "probe")
+                    {
+                        probe.Probed.TrySetResult();
+                    }
+
+                    return default;
+                },
+            },
+            options: new SpawnOptions { Supervision = SupervisionStrategy.Restart() });
+        return probe;
+    }
+
+    private sealed class ProbeWatcher
+    {
+        public ActorRef<string> Self { get; set; } = null!;
+
+        public List<string> Received { get; } = [];
+
+        public TaskCompletionSource Started { get; } = Wait.Signal();
+
+        public TaskCompletionSource Restarted { get; } = Wait.Signal();
+
+        public TaskCompletionSource Probed { get; } = Wait.Signal();
+    }
+
     private static ValueTask StopSelf(ActorContext<int> context, int message)
     {
         context.Stop();

@@ -5,14 +5,17 @@ namespace Spillway.Actors.Hosting.Tests.Metrics;
 
 /// <summary>
 /// A metrics consumer whose callback throws on every measurement never breaks message processing, whether the
-/// measurement is recorded by the runtime or observed when the consumer collects.
+/// measurement is recorded by the runtime or observed when the consumer collects; nor does one that throws when the
+/// system's instruments are published (at its start) or completed (when it disposes its meter at shutdown). On both
+/// schedulers.
 /// </summary>
 public sealed class ThrowingListenerTests
 {
-    [Test]
-    public async Task TellAskRestartDeadLetterStop_ListenerThrowsOnEveryMeasurement_AllStillWork()
+    [TestCase(SchedulerKind.DedicatedThreads)]
+    [TestCase(SchedulerKind.ThreadPool)]
+    public async Task TellAskRestartDeadLetterStop_ListenerThrowsOnEveryMeasurement_AllStillWork(SchedulerKind scheduler)
     {
-        await using var metered = new MeteredSystem();
+        await using var metered = new MeteredSystem(options => options.Scheduler = scheduler);
         var attempts = 0;
         using var listener = new MeterListener
         {
@@ -45,11 +48,12 @@ public sealed class ThrowingListenerTests
         Assert.That(Volatile.Read(ref attempts), Is.GreaterThan(5), "the listener was live and threw every time");
     }
 
-    [Test]
-    public async Task ObservedCounters_ListenerThrowsOnEveryObservationDuringTraffic_ActorsKeepWorkingAndStop()
+    [TestCase(SchedulerKind.DedicatedThreads)]
+    [TestCase(SchedulerKind.ThreadPool)]
+    public async Task ObservedCounters_ListenerThrowsOnEveryObservationDuringTraffic_ActorsKeepWorkingAndStop(SchedulerKind scheduler)
     {
         const int Told = 2_000;
-        await using var metered = new MeteredSystem();
+        await using var metered = new MeteredSystem(options => options.Scheduler = scheduler);
         var observed = 0;
         using var listener = new MeterListener
         {
@@ -97,6 +101,89 @@ public sealed class ThrowingListenerTests
         Assert.That(system.ActorCount, Is.Zero);
         Assert.That(failures, Is.GreaterThan(0), "the listener was live and threw");
         Assert.That(() => listener.RecordObservableInstruments(), Throws.TypeOf<AggregateException>(), "the callbacks still run after the stop");
+    }
+
+    [TestCase(SchedulerKind.DedicatedThreads)]
+    [TestCase(SchedulerKind.ThreadPool)]
+    public async Task Create_ListenerThrowsWhenEachInstrumentIsPublished_SystemStartsWorksAndShutsDown(SchedulerKind scheduler)
+    {
+        var live = false;
+        var published = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                // Only instruments published from now on: this test's system's.
+                if (Volatile.Read(ref live) && instrument.Meter.Name == SpillwayMetrics.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                    Throw(ref published);
+                }
+            },
+        };
+        listener.Start();
+        Volatile.Write(ref live, true);
+
+        var system = ActorSystem.Create(new ActorSystemOptions { Name = "publish-faults", Scheduler = scheduler, WorkerCount = 2 });
+        Volatile.Write(ref live, false);
+        var count = await TellFailAndCountAsync(system);
+        await system.ShutdownAsync().OrTimeout();
+
+        Assert.That(count, Is.EqualTo(1), "the restarted instance counts from zero");
+        Assert.That(Volatile.Read(ref published), Is.GreaterThanOrEqualTo(10), "every instrument's publication threw");
+        Assert.That(system.Metrics.Faults.Count, Is.EqualTo(Volatile.Read(ref published)));
+    }
+
+    [TestCase(SchedulerKind.DedicatedThreads)]
+    [TestCase(SchedulerKind.ThreadPool)]
+    public async Task Shutdown_ListenerThrowsWhenTheMetersInstrumentsComplete_ShutdownCompletes(SchedulerKind scheduler)
+    {
+        var live = false;
+        var throwOnCompleted = false;
+        var completed = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (Volatile.Read(ref live) && instrument.Meter.Name == SpillwayMetrics.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+
+            // Only while the system shuts down (its meter's disposal completes the instruments): disposing the listener
+            // at the end of the test completes any instrument still enabled too.
+            MeasurementsCompleted = (_, _) =>
+            {
+                if (Volatile.Read(ref throwOnCompleted))
+                {
+                    Throw(ref completed);
+                }
+            },
+        };
+        listener.Start();
+        Volatile.Write(ref live, true);
+        var system = ActorSystem.Create(new ActorSystemOptions { Name = "complete-faults", Scheduler = scheduler, WorkerCount = 2 });
+        Volatile.Write(ref live, false);
+        var count = await TellFailAndCountAsync(system);
+
+        Volatile.Write(ref throwOnCompleted, true);
+        var shutdown = system.ShutdownAsync();
+        Assert.That(async () => await shutdown.OrTimeout(), Throws.Nothing);
+        Volatile.Write(ref throwOnCompleted, false);
+
+        Assert.That(count, Is.EqualTo(1), "the restarted instance counts from zero");
+        Assert.That(Volatile.Read(ref completed), Is.GreaterThan(0), "the listener was completed and threw");
+        Assert.That(system.ActorCount, Is.Zero);
+    }
+
+    /// <summary>Tells a counter two pings, then one that fails (a restart), and returns the restarted instance's count.</summary>
+    private static async Task<int> TellFailAndCountAsync(ActorSystem system)
+    {
+        var actor = system.Spawn<CounterActor, Ping>("counter", new SpawnOptions { Supervision = SupervisionStrategy.Restart() });
+        actor.TellMany(2);
+        actor.Tell(new Ping(Fail: true));
+        return await actor.SyncAsync();
     }
 
     private static void Throw(ref int attempts)
