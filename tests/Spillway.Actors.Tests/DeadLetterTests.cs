@@ -99,11 +99,19 @@ public sealed class DeadLetterTests
         actor.Tell(new Note(1));
         actor.Tell(new Note(2));
 
-        var ask = actor.Ask<int>(reply => new Note(3, Reply: reply), Timeout.InfiniteTimeSpan);
+        try
+        {
+            var ask = actor.Ask<int>(reply => new Note(3, Reply: reply), Timeout.InfiniteTimeSpan);
 
-        Assert.That(ask.IsFaulted, Is.True);
-        Assert.That(async () => await ask, Throws.InvalidOperationException.With.Message.Contains("full"));
-        gate.TrySetResult();
+            Assert.That(ask.IsFaulted, Is.True);
+            Assert.That(
+                async () => await ask,
+                Throws.TypeOf<DeadLetterException>().With.Property(nameof(DeadLetterException.Reason)).EqualTo(DeadLetterReason.MailboxFull));
+        }
+        finally
+        {
+            gate.TrySetResult();
+        }
     }
 
     [Test]
