@@ -797,6 +797,13 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
             Log.WorkItemFailed(System.Logger, error);
         }
 
+        // The pending task was the stop itself, now done: no turn is owed. (Queuing one anyway would leave a work item
+        // that outlives the stop, and on the .NET thread pool keeps the stopped actor and its system reachable.)
+        if (_phase == PhaseStopped)
+        {
+            return;
+        }
+
         // Still scheduled: the mailbox never went idle while the task was pending, so no other turn ran meanwhile.
         _scheduler.Schedule(this);
     }
