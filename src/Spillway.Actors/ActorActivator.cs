@@ -25,24 +25,30 @@ internal static class ActorActivator<TActor>
     public static object Create(IServiceProvider? services, out IServiceScope? scope)
     {
         var factory = s_factory ??= CreateFactory();
-        if (services is null)
-        {
-            scope = null;
-            return factory(EmptyServiceProvider.Instance, null);
-        }
-
-        scope = services.GetService<IServiceScopeFactory>()?.CreateScope();
+        scope = services?.GetService<IServiceScopeFactory>()?.CreateScope();
         try
         {
-            return factory(scope?.ServiceProvider ?? services, null);
+            return factory(scope?.ServiceProvider ?? services ?? EmptyServiceProvider.Instance, null);
         }
-        catch
+        catch (Exception error)
         {
             scope?.Dispose();
             scope = null;
+
+            // A dependency the container cannot resolve is the runtime's own check, reported as a bad spawn argument;
+            // anything the constructor itself throws reaches the caller unchanged.
+            if (error is InvalidOperationException && IsRaisedByActivator(error))
+            {
+                throw new ActorActivationException($"The actor system cannot construct {typeof(TActor)}: {error.Message}", error);
+            }
+
             throw;
         }
     }
+
+    /// <summary>Gets whether the dependency injection library itself raised <paramref name="error"/> (not the constructor it called).</summary>
+    private static bool IsRaisedByActivator(Exception error) =>
+        error.TargetSite?.DeclaringType?.Assembly is { } origin && origin == typeof(ActivatorUtilities).Assembly;
 
     private static ObjectFactory CreateFactory()
     {
@@ -52,7 +58,7 @@ internal static class ActorActivator<TActor>
         }
         catch (InvalidOperationException error)
         {
-            throw new ArgumentException($"The actor system cannot construct {typeof(TActor)}: {error.Message}", nameof(TActor), error);
+            throw new ActorActivationException($"The actor system cannot construct {typeof(TActor)}: {error.Message}", error);
         }
     }
 

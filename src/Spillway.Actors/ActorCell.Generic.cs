@@ -134,11 +134,55 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
 
     public override bool IsStopped => _phase == PhaseStopped;
 
+    public override bool IsTurnInProgress => !IsStopped && Volatile.Read(ref _status) == Scheduled;
+
+    // Status first: a sender publishes its message, then schedules (see OnLaneFilled); a mailbox seen idle whose lanes
+    // are then seen empty had no message waiting at the moment of the status read, unless one was being appended by
+    // code that was itself running (which the quiescence scan sees as a busy mailbox or a changed total elsewhere).
+    public override bool IsMailboxQuiet => IsStopped || (Volatile.Read(ref _status) == Idle && !Set.AnyLaneHasItems());
+
     /// <summary>Builds the first instance on the spawning thread, so a constructor failure is the caller's exception.</summary>
     public void CreateFirstInstance()
     {
         CreateInstance();
         TypeTag = ActorMetrics.TypeTag(_actor!.GetType());
+    }
+
+    /// <summary>
+    /// Retires a cell whose spawn failed after it was registered (its constructor threw, or a shutdown refused it):
+    /// nothing runs for it ever, and a stop or shutdown that took it in a snapshot meanwhile finds it stopped instead
+    /// of waiting for it forever. Children its constructor spawned are stopped first. Called on the spawning thread,
+    /// before any turn was queued, so it owns the cell.
+    /// </summary>
+    public void AbandonUnstarted()
+    {
+        _phase = PhaseStopped;
+        try
+        {
+            // Messages its constructor told itself (or that another thread told through a leaked reference) are dead letters.
+            CloseMailboxAndReportDropped(includeBatch: false, System.IsShuttingDown ? DeadLetterReason.SystemShutdown : DeadLetterReason.ActorStopped);
+            var children = CloseChildren();
+            if (children.Length == 0)
+            {
+                SignalStopped();
+                return;
+            }
+
+            var stops = new Task[children.Length];
+            for (var i = 0; i < children.Length; i++)
+            {
+                children[i].RequestStop(graceful: false);
+                stops[i] = children[i].Completion;
+            }
+
+            // The children's stops never fault (their completion is a plain signal).
+            _ = Task.WhenAll(stops).ContinueWith(static (_, cell) => ((ActorCell<TMsg>)cell!).SignalStopped(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        catch (Exception error)
+        {
+            LogStepFailed(error, "the clean-up of a failed spawn");
+            SignalStopped();
+        }
     }
 
     /// <summary>Queues the first turn, which runs <see cref="Actor{TMsg}.OnStartedAsync"/>.</summary>
@@ -299,47 +343,98 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     /// <param name="abandonCurrent">
     /// The message whose handler is still pending will never be finished (a shutdown gave up on it): its ask fails too.
     /// </param>
+    /// <remarks>
+    /// Part of every stop path, so it cannot throw: each step that may run user code (a dead-letter handler) or a
+    /// listener (metrics) is isolated, and its failure logged.
+    /// </remarks>
     private void CloseMailboxAndReportDropped(bool includeBatch, DeadLetterReason reason, bool abandonCurrent = false)
     {
         var dropped = new List<TMsg>();
         var droppedAsks = new List<object>();
-        if (abandonCurrent && _reader.TakeTagOfLastRead() is { } current)
+        var fromBatch = 0;
+        try
         {
-            droppedAsks.Add(current);
+            if (abandonCurrent && _reader.TakeTagOfLastRead() is { } current)
+            {
+                droppedAsks.Add(current);
+            }
+
+            if (includeBatch)
+            {
+                _reader.DrainBufferedTo(dropped, droppedAsks);
+            }
+
+            fromBatch = dropped.Count;
+        }
+        catch (Exception error)
+        {
+            LogStepFailed(error, "the drop of its current batch");
         }
 
-        if (includeBatch)
+        try
         {
-            _reader.DrainBufferedTo(dropped, droppedAsks);
+            Set.Close(dropped, droppedAsks);
+            if (dropped.Count != fromBatch)
+            {
+                // Messages still in lanes were never taken, so never counted as sent; the batch's were, at the swap.
+                System.MailboxTotals.AddDroppedSent(this, dropped.Count - fromBatch);
+            }
         }
-
-        var fromBatch = dropped.Count;
-        Set.Close(dropped, droppedAsks);
-        if (dropped.Count != fromBatch)
+        catch (Exception error)
         {
-            // Messages still in lanes were never taken, so never counted as sent; the batch's were, at the swap.
-            System.MailboxTotals.AddDroppedSent(this, dropped.Count - fromBatch);
+            LogStepFailed(error, "the close of its mailbox");
         }
 
         foreach (var message in dropped)
         {
-            System.PublishDeadLetter(message, Path, reason, TypeTag);
+            try
+            {
+                System.PublishDeadLetter(message, Path, reason, TypeTag);
+            }
+            catch (Exception error)
+            {
+                LogStepFailed(error, "the report of a dead letter");
+            }
         }
 
         // A dropped request of an ask fails that ask now rather than at its timeout. Completing a reply runs no
         // continuation here (replies complete asynchronously), and no lock is held.
         foreach (var ask in droppedAsks)
         {
-            ((IPendingReply)ask).FailUndelivered(Path, reason);
+            try
+            {
+                ((IPendingReply)ask).FailUndelivered(Path, reason);
+            }
+            catch (Exception error)
+            {
+                LogStepFailed(error, "the failing of an ask whose request was dropped");
+            }
         }
     }
 
     /// <summary>The last step of every stop: stopped, counted once, watchers told, stop waiters released.</summary>
+    /// <remarks>Cannot throw, and always releases the stop waiters: each step is isolated.</remarks>
     private void MarkStopped()
     {
         _phase = PhaseStopped;
-        System.OnActorStopped(this);
-        ReleaseRelations();
+        try
+        {
+            System.OnActorStopped(this);
+        }
+        catch (Exception error)
+        {
+            LogStepFailed(error, "the bookkeeping of its stop");
+        }
+
+        try
+        {
+            ReleaseRelations();
+        }
+        catch (Exception error)
+        {
+            LogStepFailed(error, "the release of its watches and watchers");
+        }
+
         SignalStopped();
     }
 
@@ -702,6 +797,13 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
             Log.WorkItemFailed(System.Logger, error);
         }
 
+        // The pending task was the stop itself, now done: no turn is owed. (Queuing one anyway would leave a work item
+        // that outlives the stop, and on the .NET thread pool keeps the stopped actor and its system reachable.)
+        if (_phase == PhaseStopped)
+        {
+            return;
+        }
+
         // Still scheduled: the mailbox never went idle while the task was pending, so no other turn ran meanwhile.
         _scheduler.Schedule(this);
     }
@@ -858,6 +960,27 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         }
 
         _phase = PhaseStopping;
+
+        // Structurally unable to stop half way: every step below is isolated (a failure is logged and the next step
+        // runs), and MarkStopped, which releases everyone waiting for this stop, runs whatever happens.
+        try
+        {
+            await StopStepsAsync().ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            LogStepFailed(error, "its stop");
+        }
+        finally
+        {
+            _actor = null;
+            MarkStopped();
+        }
+    }
+
+    /// <summary>The steps of a stop before it is marked done; see <see cref="StopAsync"/>.</summary>
+    private async ValueTask StopStepsAsync()
+    {
         var graceful = Volatile.Read(ref _stopRequest) == GracefulStop;
 
         // Refuse new messages; whatever is still queued becomes dead letters (none when draining gracefully).
@@ -870,25 +993,47 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
             var stops = new Task[children.Length];
             for (var i = 0; i < children.Length; i++)
             {
-                children[i].RequestStop(graceful);
+                try
+                {
+                    children[i].RequestStop(graceful);
+                }
+                catch (Exception error)
+                {
+                    LogStepFailed(error, "the stop request to a child");
+                }
+
                 stops[i] = children[i].Completion;
             }
 
             // ConfigureAwait(true): the children's stop signals complete on the .NET thread pool; coming back through
-            // the actor scheduler's SynchronizationContext runs this actor's OnStoppedAsync on the actor pool.
+            // the actor scheduler's SynchronizationContext runs this actor's OnStoppedAsync on the actor pool. The
+            // signals never fault: every child's stop ends in MarkStopped.
             await Task.WhenAll(stops).ConfigureAwait(true);
         }
 
-        CancelTimers(final: true);
+        try
+        {
+            CancelTimers(final: true);
+        }
+        catch (Exception error)
+        {
+            LogStepFailed(error, "the cancellation of its timers");
+        }
+
         if (_actor is { } actor)
         {
             await RunHookAsync(actor.InvokeStoppedAsync(), "OnStoppedAsync").ConfigureAwait(false);
         }
 
         await DisposeScopeAsync().ConfigureAwait(false);
-        _actor = null;
-        Log.ActorStopped(System.Logger, Path);
-        MarkStopped();
+        try
+        {
+            Log.ActorStopped(System.Logger, Path);
+        }
+        catch (Exception error)
+        {
+            LogStepFailed(error, "the log of its stop");
+        }
     }
 
     private async ValueTask RunHookAsync(ValueTask hook, string name)
@@ -899,7 +1044,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         }
         catch (Exception error)
         {
-            Log.HookFailed(System.Logger, error, Path, name);
+            LogStepFailed(error, name);
         }
     }
 
@@ -909,7 +1054,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         {
             IServiceScope? scope = null;
             var actor = (_factory is ActorFactory<TMsg> scoped ? scoped(System, out scope) : ((Func<Actor<TMsg>>)_factory)())
-                ?? throw new InvalidOperationException($"The factory of actor {Path} returned null.");
+                ?? throw new ArgumentException($"The factory of actor {Path} returned null; a factory must return a new instance.");
             actor.Attach(_context);
             _actor = actor;
             _scope = scope;
@@ -936,7 +1081,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         }
         catch (Exception error)
         {
-            Log.HookFailed(System.Logger, error, Path, "the disposal of its DI scope");
+            LogStepFailed(error, "the disposal of its DI scope");
         }
     }
 

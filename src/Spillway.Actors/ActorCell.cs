@@ -55,6 +55,19 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     /// <summary>Gets the messages this actor handed to its handlers so far (the running total behind the processed counter).</summary>
     public abstract long ProcessedTotal { get; }
 
+    /// <summary>
+    /// Gets whether a turn of this actor is in progress: queued, running, or suspended on a pending task (a handler or a
+    /// lifecycle step), and the actor not stopped. Code of this actor's turn may then run as a posted continuation (see
+    /// <see cref="ActorCode"/>). A racy snapshot.
+    /// </summary>
+    public abstract bool IsTurnInProgress { get; }
+
+    /// <summary>
+    /// Gets whether nothing is going on in this mailbox right now: stopped, or idle (no turn queued, running or
+    /// suspended) with no message in its lanes. A racy snapshot, for a shutdown's quiescence scan.
+    /// </summary>
+    public abstract bool IsMailboxQuiet { get; }
+
     /// <summary>Gets whether the system has counted this actor as stopped. Caller holds the <see cref="MailboxTotals"/> lock.</summary>
     public bool IsStopCounted_NeedsLock => _stopCounted;
 
@@ -91,6 +104,20 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         {
             child.ForceCloseTree();
         }
+    }
+
+    /// <summary>Gets whether this actor is <paramref name="ancestor"/> or one of its descendants.</summary>
+    public bool IsSelfOrDescendantOf(ActorCell ancestor)
+    {
+        for (var cell = this; cell is not null; cell = cell.Parent)
+        {
+            if (ReferenceEquals(cell, ancestor))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Registers a child; <see langword="false"/> when the name is taken.</summary>
@@ -352,6 +379,19 @@ internal abstract class ActorCell : IThreadPoolWorkItem
             {
                 Log.HookFailed(System.Logger, error, Path, "a watch notification");
             }
+        }
+    }
+
+    /// <summary>Logs a failed step of a stop (or restart); never throws (a throwing logger must not stop the stop either).</summary>
+    protected void LogStepFailed(Exception error, string step)
+    {
+        try
+        {
+            Log.HookFailed(System.Logger, error, Path, step);
+        }
+        catch (Exception)
+        {
+            // Nothing left to report to: the stop goes on regardless.
         }
     }
 

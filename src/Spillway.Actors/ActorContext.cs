@@ -54,7 +54,7 @@ public sealed class ActorContext<TMsg>
     /// <param name="options">Supervision and mailbox settings; by default the child uses this actor's strategy.</param>
     /// <returns>The child's reference.</returns>
     /// <exception cref="ArgumentException">The type cannot be constructed, or the name is taken or invalid.</exception>
-    /// <exception cref="InvalidOperationException">This actor is stopping, or the system is shutting down.</exception>
+    /// <exception cref="InvalidOperationException">This actor is stopping, or the system is shutting down and its drain has ended (see <see cref="ActorSystem.ShutdownAsync"/>).</exception>
 #pragma warning disable RS0026 // Two Spawn methods with optional parameters: their generic arity differs, so no call is ambiguous.
     public ActorRef<TChildMsg> Spawn<TChildActor, TChildMsg>(string? name = null, SpawnOptions? options = null)
         where TChildActor : Actor<TChildMsg> =>
@@ -68,7 +68,7 @@ public sealed class ActorContext<TMsg>
     /// <returns>The child's reference.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="factory"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The name is taken or invalid.</exception>
-    /// <exception cref="InvalidOperationException">This actor is stopping, or the system is shutting down.</exception>
+    /// <exception cref="InvalidOperationException">This actor is stopping, or the system is shutting down and its drain has ended (see <see cref="ActorSystem.ShutdownAsync"/>).</exception>
     public ActorRef<TChildMsg> Spawn<TChildMsg>(Func<Actor<TChildMsg>> factory, string? name = null, SpawnOptions? options = null)
 #pragma warning restore RS0026
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Spillway.Actors;
 
@@ -53,7 +54,7 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
         var outcome = _handle.TryAppend(message);
         if (outcome >= AppendOutcome.Closed)
         {
-            Cell.OnRejected(message, outcome);
+            OnRefused(message, outcome);
         }
     }
 
@@ -65,6 +66,12 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     internal void TellAfterEverythingToldBefore(TMsg message)
     {
         var outcome = _handle.TryAppendBarrier(message, s_barrierOnly);
+        if (outcome == AppendOutcome.Closed && IsDrainWork())
+        {
+            // As for a tell: an actor stopping during a shutdown's drain still notifies its watchers.
+            outcome = _handle.TryAppendWhileSealed(message, s_barrierOnly, barrier: true);
+        }
+
         if (outcome >= AppendOutcome.Closed)
         {
             Cell.OnRejected(message, outcome);
@@ -126,6 +133,12 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
         // the tag comes back with exactly this message (a handler failure fails the ask), and a close that drops the
         // message reports the tag (the ask fails as a dead letter).
         var outcome = _handle.TryAppendBarrier(message, reply);
+        if (outcome == AppendOutcome.Closed && IsDrainWork())
+        {
+            // Slow path: an ask made by one of the system's actors during a shutdown's drain still lands (see OnRefused).
+            outcome = _handle.TryAppendWhileSealed(message, reply, barrier: true);
+        }
+
         if (outcome >= AppendOutcome.Closed)
         {
             var reason = Cell.OnRejected(message, outcome);
@@ -147,6 +160,28 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// <summary>Returns the actor's path.</summary>
     /// <returns>The path.</returns>
     public override string ToString() => Path;
+
+    /// <summary>
+    /// The slow path of a refused tell: during a shutdown's drain the mailbox is sealed, and a tell from one of the
+    /// system's actors still lands (see <see cref="ActorSystem.AcceptsDrainWork"/>); anything else is a dead letter.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OnRefused(TMsg message, AppendOutcome outcome)
+    {
+        if (outcome == AppendOutcome.Closed && IsDrainWork())
+        {
+            outcome = _handle.TryAppendWhileSealed(message);
+            if (outcome < AppendOutcome.Closed)
+            {
+                return;
+            }
+        }
+
+        Cell.OnRejected(message, outcome);
+    }
+
+    /// <summary>Gets whether a refused append comes from one of the system's actors while a shutdown drains.</summary>
+    private bool IsDrainWork() => Cell.System.IsShuttingDown && Cell.System.AcceptsDrainWork();
 
     [DoesNotReturn]
     private static void ThrowNullMessage() =>

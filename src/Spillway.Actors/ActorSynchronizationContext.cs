@@ -11,18 +11,39 @@ namespace Spillway.Actors;
 /// exception, and on the .NET thread pool a rethrow would end the process. The log names the actor that posted the
 /// callback when it is known: when the post came from that actor's turn, or from a callback that actor posted.
 /// </para>
-/// <para>Thread-safety: stateless apart from the scheduler, which is thread-safe.</para>
+/// <para>
+/// Each posted callback records its scheduler and that actor (see <see cref="ActorCode"/>), and posted and finished
+/// callbacks are counted (Interlocked), so a shutdown's drain can tell that no continuation of actor code is queued or
+/// running (<see cref="OutstandingCallbacks"/>).
+/// </para>
+/// <para>Thread-safety: any thread posts; the counters are Interlocked, the rest is the scheduler's, which is thread-safe.</para>
 /// </remarks>
 internal sealed class ActorSynchronizationContext : SynchronizationContext
 {
     private readonly ActorScheduler _scheduler;
 
+    /// <summary>Callbacks posted so far; Interlocked (many threads post at once).</summary>
+    private long _posted;
+
+    /// <summary>Callbacks that have finished running so far; Interlocked (many workers finish at once).</summary>
+    private long _finished;
+
     public ActorSynchronizationContext(ActorScheduler scheduler) => _scheduler = scheduler;
+
+    /// <summary>Gets how many posted callbacks have not finished yet (queued or running).</summary>
+    // Finished read first: a callback finishing between the two reads can only make the answer larger, never hide one.
+    public long OutstandingCallbacks => -Volatile.Read(ref _finished) + Volatile.Read(ref _posted);
+
+    /// <summary>Gets how many posted callbacks have finished so far.</summary>
+    public long FinishedCallbacks => Volatile.Read(ref _finished);
 
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
-        _scheduler.Schedule(new PostedCallback(this, d, state, OwnerOfRunningItem()));
+
+        // Interlocked, before the callback can run: its finish must never be counted before its post.
+        Interlocked.Increment(ref _posted);
+        _scheduler.Schedule(new PostedCallback(this, d, state, ActorCode.PostingActor(_scheduler)));
     }
 
     public override void Send(SendOrPostCallback d, object? state)
@@ -33,20 +54,16 @@ internal sealed class ActorSynchronizationContext : SynchronizationContext
 
     public override SynchronizationContext CreateCopy() => this;
 
-    /// <summary>The actor whose code is running on this thread, if the scheduler can tell.</summary>
-    private ActorCell? OwnerOfRunningItem() => _scheduler.RunningItem switch
-    {
-        ActorCell cell => cell,
-        PostedCallback posted => posted.Owner,
-        _ => null,
-    };
-
     private void OnCallbackFailed(Exception error, ActorCell? owner) =>
         Log.PostedCallbackFailed(_scheduler.FailureLogger, error, owner?.Path ?? "?");
 
-    private sealed class PostedCallback(ActorSynchronizationContext context, SendOrPostCallback callback, object? state, ActorCell? owner) : IThreadPoolWorkItem
+    /// <summary>A continuation of actor code, queued on the actor scheduler.</summary>
+    internal sealed class PostedCallback(ActorSynchronizationContext context, SendOrPostCallback callback, object? state, ActorCell? owner) : IThreadPoolWorkItem
     {
-        /// <summary>Gets the actor whose code posted this callback, if known.</summary>
+        /// <summary>Gets the scheduler of the system whose actor code posted this callback.</summary>
+        public ActorScheduler Scheduler => context._scheduler;
+
+        /// <summary>Gets the actor whose code posted this callback, if known (see <see cref="ActorCode"/>).</summary>
         public ActorCell? Owner => owner;
 
         public void Execute()
@@ -58,6 +75,11 @@ internal sealed class ActorSynchronizationContext : SynchronizationContext
             catch (Exception error)
             {
                 context.OnCallbackFailed(error, owner);
+            }
+            finally
+            {
+                // Interlocked: callbacks finish on many workers at once.
+                Interlocked.Increment(ref context._finished);
             }
         }
     }

@@ -40,7 +40,8 @@ public sealed partial class ActorSystem
 
     private ActorRef<TMsg> Spawn<TMsg>(ActorCell? parent, string? name, SpawnOptions? options, Delegate factory)
     {
-        if (IsShuttingDown)
+        // During a shutdown only the system's own actors may spawn, and only while it drains (see AcceptsDrainWork).
+        if (IsShuttingDown && !AcceptsDrainWork())
         {
             throw new InvalidOperationException($"Actor system {Name} is shutting down; it cannot spawn actors.");
         }
@@ -57,18 +58,28 @@ public sealed partial class ActorSystem
             throw new ArgumentException($"An actor named '{actorName}' already exists under {parent?.Path ?? RootPath}.", nameof(name));
         }
 
-        // Full fence, then look at the shutdown flag again: pairs with the Interlocked.Exchange in ShutdownAsync, which
-        // sets the flag before taking its snapshot of top-level actors. Either the snapshot contains this actor (and
-        // shutdown stops it) or this spawn sees the flag and backs out; never an actor that escapes the shutdown.
-        Interlocked.MemoryBarrier();
-        if (parent is null && IsShuttingDown)
-        {
-            _topLevel.TryRemove(new KeyValuePair<string, ActorCell>(actorName, cell));
-            throw new InvalidOperationException($"Actor system {Name} is shutting down; it cannot spawn actors.");
-        }
-
+        // From here on the cell is registered, so a shutdown (or its parent's stop) may have taken it in a snapshot and
+        // wait for it: every failure below retires it (AbandonUnstarted), so that no stop waits for it forever.
         try
         {
+            // Full fence, then look at the shutdown flags again: pairs with the Interlocked.Exchange in ShutdownAsync
+            // (and the one that ends the drain), which set the flag before taking their snapshots of top-level actors.
+            // Either the snapshot contains this actor (and the shutdown stops it) or this spawn sees the flag and backs
+            // out; if both, the backed-out cell is retired, which the shutdown sees as stopped.
+            Interlocked.MemoryBarrier();
+            if (parent is null && IsShuttingDown && !AcceptsDrainWork())
+            {
+                throw new InvalidOperationException($"Actor system {Name} is shutting down; it cannot spawn actors.");
+            }
+
+            if (IsShuttingDown)
+            {
+                // Spawned by an actor during the drain: refuse tells from outside the system, like every other mailbox.
+                cell.Set.Seal();
+            }
+
+            // The constructor's own exception reaches the caller unchanged; what the runtime validates itself (no usable
+            // constructor, a missing dependency) comes as an ActorActivationException from ActorActivator.
             cell.CreateFirstInstance();
         }
         catch (Exception error)
@@ -82,8 +93,10 @@ public sealed partial class ActorSystem
                 parent.RemoveChild(cell);
             }
 
-            if (error is InvalidOperationException or MissingMethodException)
+            cell.AbandonUnstarted();
+            if (error is ActorActivationException)
             {
+                // The runtime's own check: name the actor. A constructor's exception goes on unchanged below.
                 throw new ArgumentException($"The actor system cannot construct the actor '{actorName}': {error.Message}", nameof(name), error);
             }
 

@@ -34,6 +34,15 @@ public sealed class ActorSystemOptions
     /// </remarks>
     public TimeSpan SlowTurnThreshold { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Gets or sets how long a shutdown (<see cref="ActorSystem.ShutdownAsync"/>, <see cref="ActorSystem.DisposeAsync"/>)
+    /// may drain before it gives up: then the messages left become dead letters, the actors are stopped at once, and
+    /// the actors whose handlers still have not returned are abandoned (named in a warning). Measured in real time,
+    /// not on <see cref="TimeProvider"/>, so that a test clock cannot make a shutdown endless. Default 30 seconds;
+    /// must be positive, or <see cref="Timeout.InfiniteTimeSpan"/> for no bound but the caller's token.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Gets or sets the strategy of top-level actors spawned without one. Default <see cref="SupervisionStrategy.Default"/>.</summary>
     public SupervisionStrategy DefaultSupervision { get; set; } = SupervisionStrategy.Default;
 
@@ -104,6 +113,11 @@ public sealed class ActorSystemOptions
         if (TurnSize < 1)
         {
             yield return (nameof(TurnSize), $"TurnSize must be at least 1 (was {TurnSize}).", TurnSize);
+        }
+
+        if (ShutdownTimeout <= TimeSpan.Zero && ShutdownTimeout != Timeout.InfiniteTimeSpan)
+        {
+            yield return (nameof(ShutdownTimeout), $"ShutdownTimeout must be positive or Timeout.InfiniteTimeSpan (was {ShutdownTimeout}).", ShutdownTimeout);
         }
 
         if (LaneDepthSampleInterval < 1 || !System.Numerics.BitOperations.IsPow2(LaneDepthSampleInterval))

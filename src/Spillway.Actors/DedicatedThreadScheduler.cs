@@ -199,10 +199,11 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
         {
             await _allExited.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-            // Every worker has left its loop; joining only waits out the last instructions of each thread.
+            // Every worker has left its loop; joining only waits out the last instructions of each thread (bounded all the
+            // same: every wait of a shutdown has a bound).
             foreach (var thread in _threads)
             {
-                thread.Join();
+                _ = thread.Join(TimeSpan.FromSeconds(1));
             }
 
             JoinExtraWorkers();

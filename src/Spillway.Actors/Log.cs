@@ -55,4 +55,7 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Warning, "Actor system {SystemName}: every worker has been inside one turn for at least {ElapsedSeconds:F1} s while work waits (running: {Actors}); started extra worker {WorkerIndex} ({ExtraWorkers} of at most {MaxExtraWorkers}). A handler may be blocking on async work (sync-over-async) whose continuation needs a worker")]
     public static partial void WorkersStarved(ILogger logger, string systemName, double elapsedSeconds, string actors, int workerIndex, int extraWorkers, int maxExtraWorkers);
+
+    [LoggerMessage(30, LogLevel.Warning, "Shutdown of actor system {SystemName} abandoned {Count} actors whose handlers have not returned: {Actors}")]
+    public static partial void ShutdownAbandonedActors(ILogger logger, string systemName, int count, string actors);
 }

@@ -24,7 +24,7 @@ public sealed class Reply<T> : IPendingReply
 
     /// <summary>Answers the ask with a value.</summary>
     /// <param name="value">The reply.</param>
-    public void Send(T value) => _completion.TrySetResult(value);
+    public void Send(T value) => Settle(value, null);
 
     /// <summary>Answers the ask with an error: the asker's task throws <paramref name="error"/>.</summary>
     /// <param name="error">The error.</param>
@@ -32,7 +32,7 @@ public sealed class Reply<T> : IPendingReply
     public void Fail(Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        _completion.TrySetException(error);
+        Settle(default!, error);
     }
 
     internal void TimeOut(TimeSpan timeout) =>
@@ -42,8 +42,32 @@ public sealed class Reply<T> : IPendingReply
 
     /// <inheritdoc/>
     void IPendingReply.FailUndelivered(string recipient, DeadLetterReason reason) =>
-        _completion.TrySetException(new DeadLetterException(recipient, reason));
+        Settle(default!, new DeadLetterException(recipient, reason));
 
     /// <inheritdoc/>
-    void IPendingReply.FailFromHandler(Exception error) => _completion.TrySetException(error);
+    void IPendingReply.FailFromHandler(Exception error) => Settle(default!, error);
+
+    /// <summary>
+    /// Completes the ask from a replier's code (a handler, a stop). The asker's continuation is posted from here, and it
+    /// is the asker's code, not the replying actor's: marked foreign so it is not taken for the replier's (see ActorCode).
+    /// </summary>
+    private void Settle(T value, Exception? error)
+    {
+        var previous = ActorCode.EnterForeign();
+        try
+        {
+            if (error is null)
+            {
+                _completion.TrySetResult(value);
+            }
+            else
+            {
+                _completion.TrySetException(error);
+            }
+        }
+        finally
+        {
+            ActorCode.Exit(previous);
+        }
+    }
 }

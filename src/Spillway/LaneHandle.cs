@@ -67,6 +67,38 @@ internal sealed class LaneHandle<T>
     }
 
     /// <summary>
+    /// Offers one message like <see cref="TryAppend"/>, except that a sealed set still takes it: the privileged path of
+    /// a mailbox draining for shutdown, for senders its owner still admits. Refused once the set is closed (its
+    /// reader dropped what was queued) or the handle released. With a <paramref name="tag"/>, appends as
+    /// <see cref="TryAppendTagged"/> does, and with <paramref name="barrier"/> as <see cref="TryAppendBarrier"/>. Not a
+    /// hot path.
+    /// </summary>
+    public AppendOutcome TryAppendWhileSealed(T item, object? tag = null, bool barrier = false)
+    {
+        var set = _set;
+        var marks = barrier && tag is not null ? set.SnapshotAppendedCounts(_lane) : null;
+        if (set.IsBounded && !set.TryReserve(1))
+        {
+            return set.IsClosedForReading ? AppendOutcome.Closed : AppendOutcome.Full;
+        }
+
+        bool accepted;
+        var wasEmpty = false;
+        using (_lane.Lock())
+        {
+            // Under the lane lock, as in TryAppend: a close that set its flag drains this lane after taking the lock, so
+            // a message appended here is either seen (and dropped) by that close or refused.
+            accepted = !_released && !set.IsClosedForReading;
+            if (accepted)
+            {
+                wasEmpty = tag is null ? _lane.Append_NeedsLock(item) : _lane.AppendTagged_NeedsLock(item, tag, marks);
+            }
+        }
+
+        return Conclude(accepted, wasEmpty, 1);
+    }
+
+    /// <summary>
     /// Offers one message, like <see cref="TryAppend"/> (same outcomes), and records <paramref name="tag"/> against that
     /// message's position: the reader hands the tag back with exactly this message
     /// (<see cref="LaneReader{T}.TakeTagOfLastRead"/>), and a close or drain that drops the message reports the tag

@@ -26,6 +26,9 @@ internal static class Harness
             // has one today, and the override replaces it; the setting keeps it off should that change.)
             SlowTurnThreshold = TimeSpan.Zero,
             TimeProvider = timeProvider ?? TimeProvider.System,
+
+            // No shutdown bound: it would arm a real timer (CancelAfter), which Coyote does not control.
+            ShutdownTimeout = Timeout.InfiniteTimeSpan,
             SchedulerOverride = static () => new TaskRunScheduler(),
         });
 

@@ -29,9 +29,16 @@ internal sealed class TaskRunScheduler : ActorScheduler
     /// <summary>Items handed to <see cref="Schedule"/> whose run has not started yet; guarded by <see cref="_gate"/>.</summary>
     private readonly HashSet<IThreadPoolWorkItem> _queued = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>The item running on this thread, if this scheduler runs one here: <see cref="RunningItem"/>'s answer.</summary>
+    [ThreadStatic]
+    private static IThreadPoolWorkItem? t_running;
+
     private int _busy;
 
     public override int BusyWorkers => Volatile.Read(ref _busy);
+
+    // Per thread, not per scheduler: ActorCode checks the item's owner (a cell's system, a callback's scheduler).
+    public override IThreadPoolWorkItem? RunningItem => t_running;
 
     public override int ReadyCount
     {
@@ -85,12 +92,18 @@ internal sealed class TaskRunScheduler : ActorScheduler
         }
 
         Interlocked.Increment(ref _busy);
+
+        // Record the item, as the thread-pool scheduler does (RunningItem), so the runtime knows actor code from other
+        // code (a shutdown's drain admits tells from actors only).
+        var previous = t_running;
+        t_running = item;
         try
         {
             item.Execute();
         }
         finally
         {
+            t_running = previous;
             Interlocked.Decrement(ref _busy);
         }
     }

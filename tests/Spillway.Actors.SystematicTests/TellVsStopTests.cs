@@ -32,9 +32,8 @@ public class TellVsStopTests
         StopAndShutdown,
 
         /// <summary>
-        /// Two tasks call <see cref="ActorSystem.ShutdownAsync"/> at once: the loser spins in <c>WaitForShutdown</c> until
-        /// the winner has published its task (the spin's <c>Volatile.Read</c> is a Coyote scheduling point, so the
-        /// winner gets to run).
+        /// Two tasks call <see cref="ActorSystem.ShutdownAsync"/> at once: the loser waits for the shutdown the winner
+        /// started (both wait on the one completion signal).
         /// </summary>
         TwoShutdowns,
     }

@@ -24,9 +24,6 @@ public sealed class HostedServiceTests
         var system = host.Services.GetRequiredService<ActorSystem>();
         var gate = Wait.Signal();
 
-        // The sentinel stops at once when the shutdown begins (its mailbox is empty), and only then opens the gate:
-        // so every backlog is still queued behind its gated first message when the mailboxes are sealed.
-        system.Spawn(() => new DelegateActor<Ping> { OnStopped = _ => Release(gate) }, "sentinel");
         var workers = Enumerable.Range(0, 3).Select(i => system.Spawn<CounterActor, Ping>($"worker-{i}")).ToArray();
         var lastAnswers = workers.Select(worker =>
         {
@@ -35,7 +32,12 @@ public sealed class HostedServiceTests
             return worker.SyncAsync();
         }).ToArray();
 
-        await host.StopAsync().OrTimeout();
+        // The gate opens only once the shutdown has begun (its drain waits for the gated handlers): so every backlog is
+        // still queued behind its gated first message when the mailboxes are sealed.
+        var stopping = host.StopAsync();
+        Assert.That(SpinWait.SpinUntil(() => system.IsShuttingDown, Wait.Timeout), Is.True, "the shutdown began");
+        gate.TrySetResult();
+        await stopping.OrTimeout();
 
         // Each last ask was answered by an actor that had handled all PerActor messages, the gated one included.
         Assert.That(await Task.WhenAll(lastAnswers).OrTimeout(), Is.All.EqualTo(PerActor));
@@ -103,11 +105,5 @@ public sealed class HostedServiceTests
             options.SlowTurnThreshold = TimeSpan.Zero;
         });
         return builder.Build();
-    }
-
-    private static ValueTask Release(TaskCompletionSource gate)
-    {
-        gate.TrySetResult();
-        return default;
     }
 }
