@@ -32,6 +32,9 @@ internal sealed class LaneReader<T>
     /// <summary>Lanes taken while the batch storage was still smaller than a cache line; see <see cref="Recycle"/>.</summary>
     private int _smallTakes;
 
+    /// <summary>How many messages of the current batch already had their room given back (see <see cref="ReleaseRoomOfRead"/>).</summary>
+    private int _roomReleased;
+
     public LaneReader(LaneSet<T> set) => _set = set;
 
     /// <summary>Gets the lane set read from.</summary>
@@ -189,6 +192,20 @@ internal sealed class LaneReader<T>
         DiscardBuffered();
     }
 
+    /// <summary>
+    /// Gives back, on a bounded channel, the room of the messages read from the current batch so far, so a writer
+    /// waiting for room need not wait for the whole batch; <see cref="Recycle"/> then releases only the rest.
+    /// </summary>
+    public void ReleaseRoomOfRead()
+    {
+        var read = _index - _roomReleased;
+        if (read > 0)
+        {
+            _roomReleased = _index;
+            _set.Release(read);
+        }
+    }
+
     private bool TryReadFromNextLane([MaybeNullWhen(false)] out T item)
     {
         if (TryTakeNextLane())
@@ -222,9 +239,11 @@ internal sealed class LaneReader<T>
 
         _count = 0;
         _index = 0;
-        if (_set.IsBounded)
+        var unreleased = consumed - _roomReleased;
+        _roomReleased = 0;
+        if (_set.IsBounded && unreleased != 0)
         {
-            _set.Release(consumed);
+            _set.Release(unreleased);
         }
 
         if (_batch.Length < s_cacheLineElements && ++_smallTakes >= BusyLaneTakes)

@@ -106,10 +106,11 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
 
         if (!_handle.IsOpen())
         {
-            return new ValueTask<bool>(false);
+            // As the BCL: a writer completed with an error reports it; otherwise no write can ever succeed.
+            return _handle.CompletionError is { } error ? ValueTask.FromException<bool>(error) : new ValueTask<bool>(false);
         }
 
-        return _handle.Set.HasRoom ? new ValueTask<bool>(true) : _handle.Set.WaitForRoomAsync(cancellationToken);
+        return _handle.Set.HasRoom ? new ValueTask<bool>(true) : _handle.Set.WaitForRoomAsync(_handle, cancellationToken);
     }
 
     /// <summary>Sends a message, waiting for room when a bounded channel is full.</summary>
@@ -129,7 +130,7 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
         return outcome switch
         {
             < AppendOutcome.Closed => default,
-            AppendOutcome.Full => WriteAsyncSlow(item, cancellationToken),
+            AppendOutcome.Full => _handle.Set.WriteWhenRoomAsync(_handle, item, cancellationToken),
             _ => ValueTask.FromException(CreateRejection(outcome)),
         };
     }
@@ -158,28 +159,6 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
         _handle.Release(null);
     }
 
-    private async ValueTask WriteAsyncSlow(T item, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            if (!await WaitToWriteAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw CreateRejection(AppendOutcome.Closed);
-            }
-
-            var outcome = _handle.TryAppend(item);
-            if (outcome < AppendOutcome.Closed)
-            {
-                return;
-            }
-
-            if (outcome != AppendOutcome.Full)
-            {
-                throw CreateRejection(outcome);
-            }
-        }
-    }
-
     private void ThrowIfNotOpen()
     {
         if (Volatile.Read(ref _state) != StateOpen || !_handle.IsOpen())
@@ -198,11 +177,8 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
             return ChannelFullException.ForCapacity(_handle.Set.Capacity);
         }
 
-        return Volatile.Read(ref _state) switch
-        {
-            StateDisposed => new ObjectDisposedException(GetType().Name, "This sender handle was disposed."),
-            StateCompleted => new ChannelClosedException("This sender handle was completed; it cannot send any more."),
-            _ => new ChannelClosedException("The channel was closed by its receiver."),
-        };
+        return Volatile.Read(ref _state) == StateDisposed
+            ? new ObjectDisposedException(GetType().Name, "This sender handle was disposed.")
+            : _handle.CreateRejection();
     }
 }
