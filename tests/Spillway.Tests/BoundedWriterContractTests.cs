@@ -104,11 +104,18 @@ public abstract class BoundedWriterContractTests
         var (writer, reader) = CreateChannel(Capacity);
 
         var writes = Enumerable.Range(0, Count).Select(i => writer.WriteAsync(i).AsTask()).ToArray();
-        var read = new List<int>();
-        for (var i = 0; i < Count; i++)
+
+        // Read on a pool thread, as a consumer loop would: wake-ups it causes land on that thread's own queue.
+        var read = await Task.Run(async () =>
         {
-            read.Add(await reader.ReadAsync().AsTask().WaitAsync(Timeout));
-        }
+            var received = new List<int>();
+            for (var i = 0; i < Count; i++)
+            {
+                received.Add(await reader.ReadAsync());
+            }
+
+            return received;
+        }).WaitAsync(Timeout);
 
         await Task.WhenAll(writes).WaitAsync(Timeout);
         Assert.That(read, Is.EqualTo(Enumerable.Range(0, Count)));
