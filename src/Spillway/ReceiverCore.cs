@@ -326,7 +326,11 @@ internal sealed class ReceiverCore<T> : ILaneListener
     /// <summary>Claims whichever wait is parked; the winner owns the reader guard and must release it, then complete the wait.</summary>
     private ReaderWaiter? TryClaimParked()
     {
-        // Volatile: a cheap look first, so a send to a reader that is not parked costs a read, not a compare-and-swap.
+        // Full fence before the look: a sender has just published its message (a plain store in the lane), and this
+        // read must not be satisfied before that store is visible, or sender and parking reader could each miss the
+        // other (see the type remarks). The barrier is a fence on this thread only; the compare-and-swap that claims
+        // runs only when a wait is parked, so a send to a busy reader does not write the shared field.
+        Interlocked.MemoryBarrier();
         var parked = Volatile.Read(ref _parked);
         return parked is not null && TryClaim(parked) ? parked : null;
     }
