@@ -182,7 +182,9 @@ internal sealed partial class LaneSet<T>
             return true;
         }
 
-        Interlocked.Add(ref _queued, -count);
+        // Undone through Release, which looks for waiting writers: while our reservation briefly held the room, a
+        // reader's release could have dispatched, found no room and left a writer waiting with room now free.
+        Release(count);
         return false;
     }
 
