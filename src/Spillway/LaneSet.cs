@@ -49,8 +49,8 @@ internal sealed partial class LaneSet<T>
     private Exception? _completionError;
 
     /// <summary>
-    /// Guards the writer-waiter queues (see LaneSet.WriterWaiters.cs); taken only when a bounded channel is full. The private lane array doubles as
-    /// the lock object so an idle mailbox carries no extra object for it.
+    /// Guards the writer-waiter queues (see LaneSet.WriterWaiters.cs); taken only when a bounded channel is full. The
+    /// private lane array doubles as the lock object so an idle mailbox carries no extra object for it.
     /// </summary>
     private object WriterWaitersLock => _lanes;
 
