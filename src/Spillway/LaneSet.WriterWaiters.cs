@@ -54,6 +54,24 @@ internal sealed partial class LaneSet<T>
         return new ValueTask(waiter, waiter.Version);
     }
 
+    /// <summary>
+    /// Like <see cref="WriteWhenRoomAsync(LaneHandle{T}, T, CancellationToken)"/>, except that a refusal (the set closed
+    /// or sealed, or the handle released, before the message could land) is no error: the task completes normally
+    /// after <paramref name="refusalSink"/> was called with <paramref name="refusalState"/> and the message, exactly
+    /// once, outside every lock. A cancellation still fails the task (<see cref="OperationCanceledException"/>) and calls
+    /// nothing: the message was never queued and the caller still has it.
+    /// </summary>
+    public ValueTask WriteWhenRoomAsync(LaneHandle<T> handle, T item, Action<object, T> refusalSink, object refusalState, CancellationToken cancellationToken)
+    {
+        var waiter = new WriterWaiter<T>(handle, hasItem: true, item)
+        {
+            RefusalSink = refusalSink,
+            RefusalState = refusalState,
+        };
+        Enqueue(waiter, cancellationToken);
+        return new ValueTask(waiter, waiter.Version);
+    }
+
     /// <summary>Waits until the channel has room (<see langword="true"/>) or <paramref name="handle"/> can no longer send.</summary>
     public ValueTask<bool> WaitForRoomAsync(LaneHandle<T> handle, CancellationToken cancellationToken)
     {
@@ -222,6 +240,14 @@ internal sealed partial class LaneSet<T>
     /// <summary>Sets the outcome of a waiter whose handle can no longer send: what the same call would get if made now.</summary>
     private static void Reject(WriterWaiter<T> waiter)
     {
+        if (waiter.RefusalSink is not null)
+        {
+            // The message stays with the waiter: Complete hands it to the sink, outside the lock.
+            waiter.Refused = true;
+            waiter.Result = true;
+            return;
+        }
+
         waiter.Item = default;
         var handle = waiter.Handle;
         if (waiter.HasItem)
