@@ -231,10 +231,10 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
 
     public override void RequestStop(bool graceful)
     {
-        if (graceful)
-        {
-            Set.Seal();
-        }
+        // Either stop takes no new message: a graceful one drains what is queued, an immediate one drops it at the close.
+        // Sealing now (rather than at the close) also ends at once the TellAsync calls waiting for room, which would
+        // otherwise wait for the current handler to return.
+        Set.Seal();
 
         // A graceful and an immediate request may race; the stronger one must win.
         AtomicMax.RaiseTo(ref _stopRequest, graceful ? GracefulStop : ImmediateStop);

@@ -210,15 +210,16 @@ internal sealed partial class LaneSet<T>
 
             Unlink(waiter);
             var outcome = waiter.Handle.AppendReserved(waiter.Item!);
-            waiter.Item = default;
             if (outcome == AppendOutcome.Closed)
             {
                 // The handle was released or the channel closed after the waiter was queued; its own pass fails the rest.
+                // Reject clears the message, unless a refusal sink is to get it.
                 Interlocked.Add(ref _queued, -1);
                 Reject(waiter);
             }
             else
             {
+                waiter.Item = default;
                 filled |= outcome == AppendOutcome.AppendedToEmptyLane;
                 waiter.Result = true;
             }
