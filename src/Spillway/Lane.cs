@@ -32,8 +32,8 @@ internal sealed class Lane<T>
 
     /// <summary>
     /// How many of the appended messages the lane has handed to the reader (or dropped): <see cref="_appended"/> as of
-    /// the last swap or clear. Written under the lock, by the reader's side and by a sender that drops the oldest
-    /// message; read by the reader (its barrier checks) without the lock, hence volatile there.
+    /// the last swap or clear. Written under the lock by the reader's side only, and read only by the reader (its
+    /// barrier checks), so it needs no fence of its own.
     /// </summary>
     private long _handedOut;
 
@@ -101,8 +101,7 @@ internal sealed class Lane<T>
     public long AppendedCount => Volatile.Read(ref _appended);
 
     /// <summary>Gets how many messages the lane has handed to the reader (or dropped) so far. For the reader only.</summary>
-    // Volatile: a sender dropping the oldest message (TryTakeOldest_NeedsLock) also advances it, on its own thread.
-    public long HandedOutCount => Volatile.Read(ref _handedOut);
+    public long HandedOutCount => _handedOut;
 
     /// <summary>Gets a racy snapshot of the storage length, so a trim takes the lock only for a lane worth trimming.</summary>
     // Volatile: the reference may be replaced by a sender's growth on another core; any array seen is a complete one.
@@ -204,9 +203,8 @@ internal sealed class Lane<T>
 
     /// <summary>
     /// Takes the oldest queued message out of the lane (a full mailbox that drops its oldest message to make room),
-    /// with its tag when it was appended tagged, or returns <see langword="false"/> when the lane is empty. The message
-    /// counts as handed out, as a cleared one does, so a barrier of another lane that waited for it does not wait for
-    /// it any longer. O(queued) (the rest shift down one place). The caller holds the lane lock.
+    /// with its tag when it was appended tagged, or returns <see langword="false"/> when the lane is empty. O(queued)
+    /// (the rest shift down one place). The caller holds the lane lock.
     /// </summary>
     public bool TryTakeOldest_NeedsLock([MaybeNullWhen(false)] out T item, out object? tag)
     {
@@ -230,8 +228,9 @@ internal sealed class Lane<T>
             _hasItems = false;
         }
 
-        // Volatile (and atomic on 32-bit): the reader's barrier checks read the count without the lane lock.
-        Volatile.Write(ref _handedOut, _handedOut + 1);
+        // The handed-out count is left alone: it moves at swaps only, so it never counts a message dropped here ahead of
+        // earlier ones the reader still holds (the next swap counts it). A lane this empties is settled by the reader's
+        // barrier check instead (see LaneReader.IsReached).
         return true;
     }
 
