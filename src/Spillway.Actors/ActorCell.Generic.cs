@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Spillway.Actors;
 
@@ -67,8 +68,6 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     private readonly LaneReader<TMsg> _reader;
     /// <summary>A <see cref="Func{TResult}"/> given to a spawn, or an <see cref="ActorFactory{TMsg}"/> for spawns by type; stored as given so a spawn allocates no wrapper.</summary>
     private readonly Delegate _factory;
-    private readonly ActorScheduler _scheduler;
-    private readonly int _turnSize;
     private readonly ActorContext<TMsg> _context;
 
     /// <summary>Idle or scheduled; see the type remarks. Starts scheduled: the spawn queues the first turn.</summary>
@@ -116,17 +115,14 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         Set = new LaneSet<TMsg>(options.MailboxLanes, options.MailboxCapacity, this);
         _reader = new LaneReader<TMsg>(Set);
         _factory = factory;
-        _scheduler = system.Scheduler;
-        _turnSize = system.TurnSize;
         _context = new ActorContext<TMsg>(this);
-        Metrics = system.Metrics;
         Self = new ActorRef<TMsg>(this);
     }
 
     public LaneSet<TMsg> Set { get; }
 
     /// <summary>Gets the system's instruments.</summary>
-    public ActorMetrics Metrics { get; }
+    public ActorMetrics Metrics => System.Metrics;
 
     public ActorRef<TMsg> Self { get; }
 
@@ -186,7 +182,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     }
 
     /// <summary>Queues the first turn, which runs <see cref="Actor{TMsg}.OnStartedAsync"/>.</summary>
-    public void ScheduleFirstTurn() => _scheduler.Schedule(this);
+    public void ScheduleFirstTurn() => System.Scheduler.Schedule(this);
 
     /// <summary>A message could not be queued: it becomes a dead letter.</summary>
     /// <returns>Why it was not queued.</returns>
@@ -220,7 +216,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         // a turn is running, its "look again" step reads the request after storing idle.
         if (Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
         {
-            _scheduler.Schedule(this);
+            System.Scheduler.Schedule(this);
         }
     }
 
@@ -238,7 +234,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         // find the mailbox idle queues it, and the fence pairs with the worker's "go idle, then look again".
         if (Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
         {
-            _scheduler.Schedule(this);
+            System.Scheduler.Schedule(this);
         }
     }
 
@@ -284,7 +280,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
             if (_phase < PhaseStopping)
             {
                 Interlocked.Exchange(ref _stopRequest, ImmediateStop);
-                _scheduler.Schedule(this);
+                System.Scheduler.Schedule(this);
             }
         }
     }
@@ -465,7 +461,8 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         }
 
         var processed = 0;
-        while (processed < _turnSize)
+        var turnSize = System.TurnSize;
+        while (processed < turnSize)
         {
             if (processed != 0 && !_reader.HasBuffered && !Set.AnyLaneHasItems())
             {
@@ -617,7 +614,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     /// <returns><see langword="true"/> when a lane now holds messages.</returns>
     private bool AwaitMoreBriefly(SchedulerWorker? worker)
     {
-        if (!(worker?.IsQuiet ?? _scheduler.IsQuiet) || Volatile.Read(ref _stopRequest) != NoStop)
+        if (!(worker?.IsQuiet ?? System.Scheduler.IsQuiet) || Volatile.Read(ref _stopRequest) != NoStop)
         {
             return false;
         }
@@ -637,11 +634,11 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     private void EndTurn(int processed)
     {
         var stop = Volatile.Read(ref _stopRequest);
-        if (processed == _turnSize || stop == ImmediateStop)
+        if (processed == System.TurnSize || stop == ImmediateStop)
         {
             // The turn used its budget (or a stop is due): yield the worker and queue again behind everyone else,
             // staying scheduled.
-            _scheduler.Yield(this);
+            System.Scheduler.Yield(this);
             return;
         }
 
@@ -664,7 +661,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         if ((Set.AnyLaneHasItems() || Volatile.Read(ref _stopRequest) != NoStop)
             && Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
         {
-            _scheduler.Schedule(this);
+            System.Scheduler.Schedule(this);
         }
     }
 
@@ -705,7 +702,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         }
 
         _trimState = TrimDue;
-        _scheduler.Schedule(this);
+        System.Scheduler.Schedule(this);
         return true;
     }
 
@@ -732,7 +729,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         // already inside a lane lock when the seal happened.
         if (Set.AnyLaneHasItemsLocked())
         {
-            _scheduler.Schedule(this);
+            System.Scheduler.Schedule(this);
         }
         else
         {
@@ -805,7 +802,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         }
 
         // Still scheduled: the mailbox never went idle while the task was pending, so no other turn ran meanwhile.
-        _scheduler.Schedule(this);
+        System.Scheduler.Schedule(this);
     }
 
     private async ValueTask StartAsync()
@@ -813,7 +810,11 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         try
         {
             await _actor!.InvokeStartedAsync().ConfigureAwait(false);
-            Log.ActorStarted(System.Logger, Path);
+            if (System.Logger.IsEnabled(LogLevel.Debug))
+            {
+                // Guarded: the path is built per call, and most systems do not log at this level.
+                Log.ActorStarted(System.Logger, Path);
+            }
         }
         catch (Exception error)
         {
@@ -1028,7 +1029,10 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         await DisposeScopeAsync().ConfigureAwait(false);
         try
         {
-            Log.ActorStopped(System.Logger, Path);
+            if (System.Logger.IsEnabled(LogLevel.Debug))
+            {
+                Log.ActorStopped(System.Logger, Path);
+            }
         }
         catch (Exception error)
         {

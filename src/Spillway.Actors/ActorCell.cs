@@ -12,7 +12,6 @@ internal abstract class ActorCell : IThreadPoolWorkItem
 {
     private Relations? _relations;
     private TaskCompletionSource? _stopped;
-    private string? _path;
 
     /// <summary>
     /// Set once the system has counted this actor as stopped and retired its message totals; see
@@ -35,7 +34,8 @@ internal abstract class ActorCell : IThreadPoolWorkItem
 
     public string Name { get; }
 
-    public string Path => _path ??= (Parent?.Path ?? System.RootPath) + "/" + Name;
+    /// <summary>Gets the actor's path, built on each call: only slow paths (logs, dead letters, errors) ask, and an idle actor keeps no copy.</summary>
+    public string Path => (Parent?.Path ?? System.RootPath) + "/" + Name;
 
     public SupervisionStrategy Strategy { get; }
 
