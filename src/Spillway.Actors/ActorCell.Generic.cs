@@ -68,7 +68,12 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     private readonly LaneReader<TMsg> _reader;
     /// <summary>A <see cref="Func{TResult}"/> given to a spawn, or an <see cref="ActorFactory{TMsg}"/> for spawns by type; stored as given so a spawn allocates no wrapper.</summary>
     private readonly Delegate _factory;
-    private readonly ActorContext<TMsg> _context;
+
+    /// <summary>
+    /// The actor's context, created on first use (<see cref="Context"/>): an actor that never asks for its context (nor
+    /// spawns, watches or schedules through it) carries none.
+    /// </summary>
+    private ActorContext<TMsg>? _context;
 
     /// <summary>Idle or scheduled; see the type remarks. Starts scheduled: the spawn queues the first turn.</summary>
     private int _status = Scheduled;
@@ -115,7 +120,6 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         Set = new LaneSet<TMsg>(options.MailboxLanes, options.MailboxCapacity, this);
         _reader = new LaneReader<TMsg>(Set);
         _factory = factory;
-        _context = new ActorContext<TMsg>(this);
         Self = new ActorRef<TMsg>(this);
     }
 
@@ -125,6 +129,9 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     public ActorMetrics Metrics => System.Metrics;
 
     public ActorRef<TMsg> Self { get; }
+
+    /// <summary>Gets the actor's context, creating it on first use; one instance for the cell's lifetime, from any thread.</summary>
+    public ActorContext<TMsg> Context => Volatile.Read(ref _context) ?? CreateContext();
 
     public override Type ActorType => _actor?.GetType() ?? typeof(Actor<TMsg>);
 
@@ -141,7 +148,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     public void CreateFirstInstance()
     {
         CreateInstance();
-        TypeTag = ActorMetrics.TypeTag(_actor!.GetType());
+        TypeForTag = _actor!.GetType();
     }
 
     /// <summary>
@@ -1052,14 +1059,24 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         }
     }
 
+    /// <summary>Creates the context once; see <see cref="Context"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ActorContext<TMsg> CreateContext()
+    {
+        // CAS: the actor's own code and a thread it started may ask at once; both must get the same context (its
+        // logger is cached there). Volatile read above pairs with this publication: the context is seen constructed.
+        var created = new ActorContext<TMsg>(this);
+        return Interlocked.CompareExchange(ref _context, created, null) ?? created;
+    }
+
     private void CreateInstance()
     {
-        using (_context.BeginConstruction())
+        using (ActorContext<TMsg>.BeginConstruction(this))
         {
             IServiceScope? scope = null;
             var actor = (_factory is ActorFactory<TMsg> scoped ? scoped(System, out scope) : ((Func<Actor<TMsg>>)_factory)())
                 ?? throw new ArgumentException($"The factory of actor {Path} returned null; a factory must return a new instance.");
-            actor.Attach(_context);
+            actor.Attach(this);
             _actor = actor;
             _scope = scope;
         }

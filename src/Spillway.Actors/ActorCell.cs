@@ -13,6 +13,9 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     private Relations? _relations;
     private TaskCompletionSource? _stopped;
 
+    /// <summary>The first instance's type, for <see cref="TypeTag"/>; <see langword="null"/> until the first instance exists.</summary>
+    private Type? _typeForTag;
+
     /// <summary>
     /// Set once the system has counted this actor as stopped and retired its message totals; see
     /// <see cref="TryMarkStopped_NeedsLock"/>. Read and written only under the lock of the system's
@@ -40,7 +43,16 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     public SupervisionStrategy Strategy { get; }
 
     /// <summary>Gets the <c>spillway.actor.type</c> metric attribute: the class name of the first instance.</summary>
-    public KeyValuePair<string, object?> TypeTag { get; protected set; }
+    public KeyValuePair<string, object?> TypeTag => _typeForTag is null ? default : ActorMetrics.TypeTag(_typeForTag);
+
+    /// <summary>
+    /// Sets the type named by <see cref="TypeTag"/> (the first instance's type). The cell keeps the type, not the tag:
+    /// the tag is rebuilt per use from the runtime's cached type name, which saves an idle actor a field.
+    /// </summary>
+    protected Type TypeForTag
+    {
+        set => _typeForTag = value;
+    }
 
     public abstract Type ActorType { get; }
 
