@@ -117,13 +117,13 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     public ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options, Delegate factory)
         : base(system, parent, name, strategy)
     {
-        Set = new LaneSet<TMsg>(options.MailboxLanes, options.MailboxCapacity, this);
-        _reader = new LaneReader<TMsg>(Set);
+        _reader = new LaneReader<TMsg>(new LaneSet<TMsg>(options.MailboxLanes, options.MailboxCapacity, this));
         _factory = factory;
         Self = new ActorRef<TMsg>(this);
     }
 
-    public LaneSet<TMsg> Set { get; }
+    /// <summary>Gets the mailbox's lane set (the reader's; the cell keeps no second reference to it).</summary>
+    public LaneSet<TMsg> Set => _reader.Set;
 
     /// <summary>Gets the system's instruments.</summary>
     public ActorMetrics Metrics => System.Metrics;

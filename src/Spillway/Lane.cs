@@ -7,7 +7,10 @@ namespace Spillway;
 /// One lane ("chute") of a spillway channel: a lock around an append-only buffer.
 /// </summary>
 /// <remarks>
-/// <para>Not sealed only for <see cref="PaddedLane{T}"/>, which adds trailing padding; nothing is virtual.</para>
+/// <para>
+/// Not sealed for <see cref="PaddedLane{T}"/>, which adds trailing padding, and <see cref="LaneSet{T}"/>, which is its
+/// own first lane; nothing is virtual.
+/// </para>
 /// <para>
 /// Thread-safety: every field is written only while holding the lane's own lock (<c>using (lane.Lock())</c>), a
 /// tiny spin lock: the critical sections are a few stores, and each sender normally owns its lane, so the lock is

@@ -4,22 +4,23 @@ using System.Runtime.CompilerServices;
 namespace Spillway;
 
 /// <summary>
-/// The shared state of one spillway channel: the fixed array of lanes, the count of live sender handles, the closed
+/// The shared state of one spillway channel: the lanes, the count of live sender handles, the closed
 /// flag, and the capacity gate. <see cref="LaneHandle{T}"/> writes into it; one <see cref="LaneReader{T}"/> reads.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Thread-safety: any number of sender threads, exactly one reader. No operation takes a lock other than the lock of
 /// one lane (and, on the bounded-and-full slow path only, <see cref="WriterWaitersLock"/>).
+/// </para>
+/// <para>
+/// The set is itself the lane of slot 0 (it derives from <see cref="Lane{T}"/>): every channel and every mailbox has
+/// that lane, so an idle mailbox told through one reference holds one object for its lanes, with no slot array and no
+/// padding. The lane's spin lock and fields are the base class's; the set's own fields are separate, and the set's
+/// monitor (<see cref="WriterWaitersLock"/>) is not the lane lock.
+/// </para>
 /// </remarks>
-internal sealed class LaneSet<T>
+internal sealed class LaneSet<T> : Lane<T>
 {
-    /// <summary>
-    /// The lane of slot 0, created by the first handle (every channel and every mailbox has one), unpadded: an idle
-    /// mailbox with one sender holds this one lane and no slot array. Goes from <see langword="null"/> to a lane once,
-    /// by compare-and-swap, and never changes after that.
-    /// </summary>
-    private Lane<T>? _firstLane;
-
     /// <summary>
     /// The lanes of slots 1 and up (entry 0 is never used), created when a handle first claims such a slot, so a
     /// mailbox told only through one reference carries no array. The array goes from <see langword="null"/> to an
@@ -78,7 +79,6 @@ internal sealed class LaneSet<T>
         Debug.Assert(laneCount >= 1, "Options are validated before a lane set is built.");
         _laneCount = laneCount;
         _capacity = capacity ?? int.MaxValue;
-        IsBounded = capacity.HasValue;
         _listener = listener;
     }
 
@@ -114,15 +114,15 @@ internal sealed class LaneSet<T>
         // compare-and-swap after construction, and the reader then reads their fields through these references.
         if (slot == 0)
         {
-            return Volatile.Read(ref _firstLane);
+            return this;
         }
 
         var lanes = Volatile.Read(ref _lanes);
         return lanes is null ? null : Volatile.Read(ref lanes[slot]);
     }
 
-    /// <summary>Gets whether a capacity was set.</summary>
-    public bool IsBounded { get; }
+    /// <summary>Gets whether a capacity was set (a capacity of <see cref="int.MaxValue"/> bounds nothing, and counts as none).</summary>
+    public bool IsBounded => _capacity != int.MaxValue;
 
     /// <summary>Gets the capacity, or <see cref="int.MaxValue"/>.</summary>
     public int Capacity => _capacity;
@@ -207,20 +207,12 @@ internal sealed class LaneSet<T>
         AtomicMax.RaiseTo(ref _lanesInUse, index + 1);
         if (index == 0)
         {
-            // CAS: two handles racing to create the first lane must end up sharing one; the loser's lane is garbage.
-            // Unpadded: the one lane of a mailbox told through one reference, and no other lane of this set is
-            // allocated next to it (they are made later, by other handles).
-            if (Volatile.Read(ref _firstLane) is { } first)
-            {
-                return first;
-            }
-
-            var createdFirst = new Lane<T>();
-            return Interlocked.CompareExchange(ref _firstLane, createdFirst, null) ?? createdFirst;
+            // The set itself, created with it: nothing to publish.
+            return this;
         }
 
         // CAS: handles racing to claim the first slot past 0 end up with one array. It is never replaced, so a lane
-        // installed in it below is never lost (slot 0 lives in its own field, so the array copies nothing).
+        // installed in it below is never lost (slot 0 is the set itself, so the array copies nothing).
         var lanes = Volatile.Read(ref _lanes);
         if (lanes is null)
         {
