@@ -85,14 +85,19 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     private volatile int _phase;
 
     private Actor<TMsg>? _actor;
-    private IServiceScope? _scope;
+
+    /// <summary>
+    /// The dependency-injection scope of the current instance and the restart times, created on first use (an actor
+    /// spawned by type with scoped services, or one that restarted), so an idle actor with neither carries one field.
+    /// Touched only by the turn (and the spawning thread before the first turn), like the fields it replaces.
+    /// </summary>
+    private RareState? _rare;
 
     /// <summary>
     /// The state of a turn suspended on a pending task, created on the first suspension only, so an actor whose
     /// handlers complete synchronously never pays for it. Touched only by the turn and its resumption.
     /// </summary>
     private Suspension? _suspension;
-    private Queue<long>? _restartTimes;
 
     /// <summary>
     /// Messages taken out of the lanes so far (sent), added per lane taken. Written only by the running turn, without
@@ -943,7 +948,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     private bool TryCountRestart(out int restartsInWindow)
     {
         var now = System.TimeProvider.GetTimestamp();
-        var times = _restartTimes ??= new Queue<long>();
+        var times = (_rare ??= new RareState()).RestartTimes ??= new Queue<long>();
         while (times.Count > 0 && System.TimeProvider.GetElapsedTime(times.Peek(), now) > Strategy.RestartWindow)
         {
             times.Dequeue();
@@ -1078,14 +1083,20 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
                 ?? throw new ArgumentException($"The factory of actor {Path} returned null; a factory must return a new instance.");
             actor.Attach(this);
             _actor = actor;
-            _scope = scope;
+            if (scope is not null || _rare is not null)
+            {
+                (_rare ??= new RareState()).Scope = scope;
+            }
         }
     }
 
     private async ValueTask DisposeScopeAsync()
     {
-        var scope = _scope;
-        _scope = null;
+        var scope = _rare?.Scope;
+        if (_rare is not null)
+        {
+            _rare.Scope = null;
+        }
 
         // A scoped service whose Dispose throws is the user's failure, like a hook's: log it and go on. Letting it
         // escape would abandon the stop (or restart) half way, so the actor never stopped and shutdown never ended.
@@ -1155,5 +1166,15 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         /// time claimed it first, <see cref="Abandoned"/>. Claimed by compare-and-swap.
         /// </summary>
         public int State;
+    }
+
+    /// <summary>What an actor needs only when spawned with a scope or after a failure; see <see cref="_rare"/>.</summary>
+    private sealed class RareState
+    {
+        /// <summary>The current instance's dependency-injection scope, disposed when the instance is replaced or stops.</summary>
+        public IServiceScope? Scope;
+
+        /// <summary>When the recent restarts happened, for the strategy's sliding window.</summary>
+        public Queue<long>? RestartTimes;
     }
 }

@@ -11,17 +11,9 @@ namespace Spillway.Actors;
 internal abstract class ActorCell : IThreadPoolWorkItem
 {
     private Relations? _relations;
-    private TaskCompletionSource? _stopped;
 
     /// <summary>The first instance's type, for <see cref="TypeTag"/>; <see langword="null"/> until the first instance exists.</summary>
     private Type? _typeForTag;
-
-    /// <summary>
-    /// Set once the system has counted this actor as stopped and retired its message totals; see
-    /// <see cref="TryMarkStopped_NeedsLock"/>. Read and written only under the lock of the system's
-    /// <see cref="MailboxTotals"/>, which is what makes retirement atomic with respect to a metrics walk.
-    /// </summary>
-    private bool _stopCounted;
 
     protected ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy)
     {
@@ -81,7 +73,7 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     public abstract bool IsMailboxQuiet { get; }
 
     /// <summary>Gets whether the system has counted this actor as stopped. Caller holds the <see cref="MailboxTotals"/> lock.</summary>
-    public bool IsStopCounted_NeedsLock => _stopCounted;
+    public bool IsStopCounted_NeedsLock => Volatile.Read(ref _relations)?.StopCounted ?? false;
 
     /// <summary>Gets a task that completes when the actor has fully stopped (children, hooks, watchers done).</summary>
     public Task Completion => EnsureStoppedSignal().Task;
@@ -462,12 +454,13 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     /// </summary>
     public bool TryMarkStopped_NeedsLock()
     {
-        if (_stopCounted)
+        var relations = EnsureRelations();
+        if (relations.StopCounted)
         {
             return false;
         }
 
-        _stopCounted = true;
+        relations.StopCounted = true;
         return true;
     }
 
@@ -479,7 +472,9 @@ internal abstract class ActorCell : IThreadPoolWorkItem
 
     private TaskCompletionSource EnsureStoppedSignal()
     {
-        var signal = Volatile.Read(ref _stopped);
+        // Kept with the relations: only a stop, or a caller waiting for one, needs the signal.
+        var relations = EnsureRelations();
+        var signal = Volatile.Read(ref relations.Stopped);
         if (signal is not null)
         {
             return signal;
@@ -487,7 +482,7 @@ internal abstract class ActorCell : IThreadPoolWorkItem
 
         // CAS: the stopping actor and a StopAsync caller may create the signal at once; both must share one.
         var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return Interlocked.CompareExchange(ref _stopped, created, null) ?? created;
+        return Interlocked.CompareExchange(ref relations.Stopped, created, null) ?? created;
     }
 
     private int CountUnderLock(Func<Relations, int> count)
@@ -517,9 +512,23 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         return Interlocked.CompareExchange(ref _relations, created, null) ?? created;
     }
 
-    /// <summary>Children, watchers and timers; every field guarded by <c>lock (this)</c>.</summary>
+    /// <summary>
+    /// Children, watchers and timers, every field guarded by <c>lock (this)</c>; and the rarely used stop bookkeeping,
+    /// guarded as its comments say. Created on first use, so an idle actor with none of these carries one field.
+    /// </summary>
     private sealed class Relations
     {
+        /// <summary>Completed when the actor has stopped; created by the stop or by the first waiter, by compare-and-swap.</summary>
+        public TaskCompletionSource? Stopped;
+
+        /// <summary>
+        /// Set once the system has counted this actor as stopped and retired its message totals; see
+        /// <see cref="TryMarkStopped_NeedsLock"/>. Read and written only under the lock of the system's
+        /// <see cref="MailboxTotals"/> (not this object's lock), which is what makes retirement atomic with respect to a
+        /// metrics walk.
+        /// </summary>
+        public bool StopCounted;
+
         public Dictionary<string, ActorCell>? Children;
         public bool ChildrenClosed;
         /// <summary>Who is told when this actor stops, keyed by the watcher (by reference), with what to tell it.</summary>
