@@ -21,7 +21,7 @@ namespace Spillway;
 /// </remarks>
 internal class Lane<T>
 {
-    private const int MinimumGrowth = 4;
+    private const int MinimumGrowth = 2;
 
     /// <summary>The queued messages, in send order, at indices [0, <see cref="_count"/>). Written under the lock.</summary>
     private T[] _items = [];
