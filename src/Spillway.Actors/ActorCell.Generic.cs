@@ -61,9 +61,10 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     /// Where the mailbox stands with the system's <see cref="MailboxTrimmer"/>: not watched, watched (it went idle with
     /// storage over <see cref="IdleKeepElements"/>), or due (the trimmer queued a trim turn). Written by the turn, and by
     /// the trimmer only right after it won the idle-to-scheduled compare-and-swap, when no turn can run until it queues
-    /// one; so every write is ordered with the turns by the <see cref="_status"/> hand-off.
+    /// one; so every write is ordered with the turns by the <see cref="_status"/> hand-off. A byte (never touched by
+    /// interlocked operations) so an idle cell is a word smaller.
     /// </summary>
-    private int _trimState;
+    private byte _trimState;
 
     private readonly LaneReader<TMsg> _reader;
     /// <summary>A <see cref="Func{TResult}"/> given to a spawn, or an <see cref="ActorFactory{TMsg}"/> for spawns by type; stored as given so a spawn allocates no wrapper.</summary>
@@ -116,8 +117,11 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     /// </summary>
     private long _processedTotal;
 
-    /// <summary>Lanes taken so far, for lane-depth sampling (wraps harmlessly); touched only by the running turn.</summary>
-    private uint _lanesTaken;
+    /// <summary>
+    /// Lanes taken so far, for lane-depth sampling (wraps harmlessly); touched only by the running turn. 16 bits, so an
+    /// idle cell is a word smaller: sampling intervals up to 65,536 (the internal option's values) sample exactly.
+    /// </summary>
+    private ushort _lanesTaken;
 
     public ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options, Delegate factory)
         : base(system, parent, name, strategy)
