@@ -18,13 +18,13 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// <summary>The tag of a barrier that is no ask (a watch notification): the reader needs a tag to carry the marks.</summary>
     private static readonly object s_barrierOnly = new();
 
-    private readonly LaneHandle<TMsg> _handle;
+    /// <summary>
+    /// This reference's lane and the mailbox's lane set, held inline: a reference is never released (a mailbox closes
+    /// on stop, not when references go away), so it needs no handle object of its own. The cell is the set's listener.
+    /// </summary>
+    private readonly LaneAppender<TMsg> _handle;
 
-    internal ActorRef(ActorCell<TMsg> cell)
-    {
-        Cell = cell;
-        _handle = LaneHandle<TMsg>.CreateUncounted(cell.Set);
-    }
+    internal ActorRef(ActorCell<TMsg> cell) => _handle = new LaneAppender<TMsg>(cell.Set, cell.Set.AcquireLane());
 
     /// <summary>Gets the actor's name among its siblings.</summary>
     public string Name => Cell.Name;
@@ -35,7 +35,8 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// <summary>Gets whether the actor has stopped (it processes no more messages).</summary>
     public bool IsStopped => Cell.IsStopped;
 
-    internal ActorCell<TMsg> Cell { get; }
+    /// <summary>Gets the actor's cell: the listener of the lane set this reference appends to.</summary>
+    internal ActorCell<TMsg> Cell => (ActorCell<TMsg>)_handle.Set.Listener;
 
     /// <summary>
     /// Queues a message for the actor and returns at once. Never blocks beyond this reference's lane lock. A message

@@ -109,7 +109,6 @@ internal sealed partial class LaneReader<T>
     /// <summary>Gets whether every other lane has handed out the messages <paramref name="marks"/> counts.</summary>
     private bool IsReached(long[] marks, int ownSlot)
     {
-        var lanes = _set.Lanes;
         for (var slot = 0; slot < marks.Length; slot++)
         {
             var mark = marks[slot];
@@ -119,7 +118,7 @@ internal sealed partial class LaneReader<T>
             }
 
             // The lane exists: it had received messages when the marks were read. Volatile slot read, as in the scan.
-            var lane = Volatile.Read(ref lanes[slot])!;
+            var lane = _set.LaneAt(slot)!;
             if (lane.HandedOutCount - UnreadFrom(slot) < mark)
             {
                 return false;
@@ -149,7 +148,7 @@ internal sealed partial class LaneReader<T>
         var held = new HeldBatch(_batch, _index, _count, _batchTags, _tagCursor, _nextTagIndex, _barrierCursor, _roomReleased);
 
         // Written by the reader only; read racily (Volatile) by BufferedCount on a metrics thread.
-        Volatile.Write(ref _held, _held ?? new HeldBatch?[_set.Lanes.Length]);
+        Volatile.Write(ref _held, _held ?? new HeldBatch?[_set.LaneCount]);
         _held![_batchSlot] = held;
         Volatile.Write(ref _heldCount, _heldCount + 1);
 
