@@ -29,12 +29,17 @@ internal sealed class AskTimeouts
     private readonly TimeProvider _timeProvider;
     private AskOperation[] _heap = new AskOperation[MinCapacity];
     private int _count;
-    private ITimer? _timer;
+    /// <summary>Created with the system, disarmed, like the system's other timers (it captures the creator's context once).</summary>
+    private readonly ITimer _timer;
 
     /// <summary>The timestamp the timer is armed for; <see cref="long.MaxValue"/> when it is not armed.</summary>
     private long _armedFor = long.MaxValue;
 
-    public AskTimeouts(TimeProvider timeProvider) => _timeProvider = timeProvider;
+    public AskTimeouts(TimeProvider timeProvider)
+    {
+        _timeProvider = timeProvider;
+        _timer = timeProvider.CreateTimer(static state => ((AskTimeouts)state!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
 
     /// <summary>Gets how many asks wait for their time-out, for tests.</summary>
     internal int Count
@@ -97,29 +102,8 @@ internal sealed class AskTimeouts
         }
 
         _armedFor = deadline;
-        if (_timer is null)
-        {
-            // The timer must not capture the first asker's execution context (its async locals) for good.
-            if (ExecutionContext.IsFlowSuppressed())
-            {
-                _timer = CreateTimer(due);
-            }
-            else
-            {
-                using (ExecutionContext.SuppressFlow())
-                {
-                    _timer = CreateTimer(due);
-                }
-            }
-        }
-        else
-        {
-            _timer.Change(due, Timeout.InfiniteTimeSpan);
-        }
+        _timer.Change(due, Timeout.InfiniteTimeSpan);
     }
-
-    private ITimer CreateTimer(TimeSpan due) =>
-        _timeProvider.CreateTimer(static state => ((AskTimeouts)state!).OnTick(), this, due, Timeout.InfiniteTimeSpan);
 
     /// <summary>The timer's callback: claims every due ask under the lock, then times them out outside it.</summary>
     private void OnTick()
