@@ -34,7 +34,7 @@ internal abstract class AskOperation : IThreadPoolWorkItem
     /// <summary>Gets or sets the position in <see cref="AskTimeouts"/>'s heap, -1 when not in it; guarded by that heap's lock.</summary>
     internal int HeapIndex { get; set; } = -1;
 
-    /// <summary>Gets or sets when the ask times out, in <see cref="TimeProvider.GetTimestamp"/> units; guarded by the heap's lock.</summary>
+    /// <summary>Gets or sets when the ask times out, in the units of <see cref="AskTimeouts"/>'s clock; guarded by the heap's lock.</summary>
     internal long Deadline { get; set; }
 
     /// <summary>Gets or sets the next operation the time-out tick claimed; only that tick touches it, between claim and signal.</summary>
