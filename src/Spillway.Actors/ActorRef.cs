@@ -131,9 +131,13 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
             return ValueTask.FromCanceled<TReply>(cancellationToken);
         }
 
-        // A pooled source (see AskSource): the reply carries its version, so a reply kept past this ask cannot complete
-        // a later ask of the same source.
+        // A pooled source (see AskSource), its time-out and cancellation armed before the reply exists: whoever gets the
+        // reply (the message factory, the handler, another thread) may complete the ask at once. The reply carries the
+        // source's version, so a reply kept past this ask cannot complete a later ask of the same source.
+        var system = Cell.System;
         var source = AskSource<TReply>.Rent();
+        source.Start(system.Scheduler, system.AskTimeouts, timeout, cancellationToken);
+        var task = new ValueTask<TReply>(source, source.Token);
         var reply = new Reply<TReply>(source, source.Version);
         TMsg message;
         try
@@ -151,11 +155,6 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
             source.Abandon();
             ThrowNullMessage();
         }
-
-        // Time-out and cancellation armed before the append: the handler may answer as soon as the request is in.
-        var system = Cell.System;
-        var task = new ValueTask<TReply>(source, source.Token);
-        source.Start(system.Scheduler, system.AskTimeouts, timeout, cancellationToken);
 
         // A barrier tagged with its reply: the reader hands it to the handler only after every message told to the actor
         // before this call, through any reference (and the messages behind it in this reference's lane wait behind it);

@@ -42,6 +42,54 @@ public sealed class AskMachineryTests
     }
 
     [Test]
+    public async Task Cancellation_OfAnAnsweredAskAfterItsSourceWasReused_DoesNotCancelTheNewAsk()
+    {
+        await using var system = ActorSystem.Create();
+        using var oldToken = new CancellationTokenSource();
+
+        var source = AskSource<Marker>.Rent();
+        source.Start(system.Scheduler, system.AskTimeouts, Timeout.InfiniteTimeSpan, oldToken.Token);
+        var first = new ValueTask<Marker>(source, source.Token);
+        new Reply<Marker>(source, source.Version).Send(new Marker(1));
+        Assert.That((await first).Value, Is.EqualTo(1));
+
+        source.Start(system.Scheduler, system.AskTimeouts, Timeout.InfiniteTimeSpan, CancellationToken.None);
+        var fresh = new Reply<Marker>(source, source.Version);
+        var second = new ValueTask<Marker>(source, source.Token).AsTask();
+        await oldToken.CancelAsync();
+
+        Assert.That(fresh.IsCompleted, Is.False);
+        fresh.Send(new Marker(2));
+        Assert.That((await second.OrTimeout()).Value, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Ask_ReplySentByTheMessageFactory_CompletesAndLeavesNothingArmed()
+    {
+        var time = new FakeTimeProvider();
+        await using var system = ActorSystem.Create(new ActorSystemOptions { TimeProvider = time });
+        var silent = system.Spawn(() => DelegateActor<Reply<int>>.Of(_ => { }));
+
+        var value = await silent.Ask<int>(reply => { reply.Send(5); return reply; }, TimeSpan.FromSeconds(1)).OrTimeout();
+
+        Assert.That(value, Is.EqualTo(5));
+        Assert.That(system.AskTimeouts.Count, Is.Zero);
+    }
+
+    [Test]
+    public async Task Ask_MessageFactoryThrows_ThrowsAndLeavesNothingArmed()
+    {
+        var time = new FakeTimeProvider();
+        await using var system = ActorSystem.Create(new ActorSystemOptions { TimeProvider = time });
+        var silent = system.Spawn(() => DelegateActor<Reply<int>>.Of(_ => { }));
+
+        Assert.That(
+            () => silent.Ask<int>(_ => throw new InvalidOperationException("factory"), TimeSpan.FromSeconds(1)),
+            Throws.InvalidOperationException.With.Message.EqualTo("factory"));
+        Assert.That(system.AskTimeouts.Count, Is.Zero);
+    }
+
+    [Test]
     public async Task Ask_ManyPendingAsksWithMixedTimeouts_EachTimesOutExactlyAtItsDeadline()
     {
         var time = new FakeTimeProvider();

@@ -14,8 +14,9 @@ namespace Spillway.Actors;
 /// </para>
 /// <para>
 /// Only the winner touches the operation after its claim: it leaves the time-out heap, disposes the cancellation
-/// registration (which waits out a cancellation callback still running, so none runs after recycling) and signals the
-/// asker. The asker recycles the operation when it takes the result, which is after the signal.
+/// registration and signals the asker. The asker recycles the operation when it takes the result, which is after the
+/// signal. The time-out heap never holds a recycled operation (the winner takes it off before signalling), and a
+/// cancellation callback carries the version it was registered for.
 /// </para>
 /// </remarks>
 internal abstract class AskOperation : IThreadPoolWorkItem
@@ -52,7 +53,10 @@ internal abstract class AskOperation : IThreadPoolWorkItem
     /// <summary>Gets whether the ask of <paramref name="version"/> is no longer pending (claimed, or already recycled).</summary>
     internal bool IsClaimed(int version) => Volatile.Read(ref _stamp) != version << 1;
 
-    /// <summary>Arms the time-out and the cancellation of a freshly rented operation, before its request is appended.</summary>
+    /// <summary>
+    /// Arms the time-out and the cancellation of a freshly rented operation, before anything can complete it (before
+    /// its reply exists). The time-out comes first: a cancellation that fires during registration finds it to remove.
+    /// </summary>
     internal void Start(ActorScheduler scheduler, AskTimeouts timeouts, TimeSpan timeout, CancellationToken cancellationToken)
     {
         _scheduler = scheduler;
@@ -67,21 +71,39 @@ internal abstract class AskOperation : IThreadPoolWorkItem
         {
             // A token cancelled meanwhile runs the callback right here: the ask completes as cancelled, and its request
             // is still appended (as when the token is cancelled just after the append).
-            _registration = cancellationToken.UnsafeRegister(
-                static (state, token) =>
+            try
+            {
+                _registration = RegisterCancellation(cancellationToken);
+            }
+            catch
+            {
+                // The token's source was disposed: the ask never starts. Claimed so nothing else completes it, and
+                // taken off the heap; the object is left to the collector.
+                if (TryClaim(Version))
                 {
-                    var operation = (AskOperation)state!;
+                    Timeouts?.Remove(this);
+                }
 
-                    // The registration is disposed before the operation is recycled (see the type remarks), so this
-                    // callback always concerns the current version.
-                    if (operation.TryClaim(operation.Version))
-                    {
-                        operation.CompleteCancelled(token);
-                    }
-                },
-                this);
+                throw;
+            }
         }
     }
+
+    /// <remarks>
+    /// The callback carries the version it was registered for (one small object, for cancellable asks only): a callback
+    /// that runs late, or a registration whose disposal raced with a completion, can never claim a later ask.
+    /// </remarks>
+    private CancellationTokenRegistration RegisterCancellation(CancellationToken cancellationToken) =>
+        cancellationToken.UnsafeRegister(
+            static (state, token) =>
+            {
+                var (operation, version) = (Tuple<AskOperation, int>)state!;
+                if (operation.TryClaim(version))
+                {
+                    operation.CompleteCancelled(token);
+                }
+            },
+            Tuple.Create(this, Version));
 
     /// <summary>
     /// Claims the ask of <paramref name="version"/> for the caller, who must then complete it. The compare-and-swap
@@ -116,10 +138,7 @@ internal abstract class AskOperation : IThreadPoolWorkItem
             Timeouts?.Remove(this);
         }
 
-        // Waits for a cancellation callback that is running now (it lost the claim and returns at once); a callback of
-        // this very thread (the cancellation won) is not waited for.
-        _registration.Dispose();
-        _registration = default;
+        DisposeRegistration();
 
         var scheduler = _scheduler;
         if (scheduler is DedicatedThreadScheduler && scheduler.RunningItem is not null)
@@ -131,6 +150,23 @@ internal abstract class AskOperation : IThreadPoolWorkItem
             SignalNow(inline: false);
         }
     }
+
+    /// <summary>Takes a claimed ask off the heap and drops its cancellation registration, without signalling anyone.</summary>
+    private protected void Disarm()
+    {
+        Timeouts?.Remove(this);
+        DisposeRegistration();
+    }
+
+    /// <summary>
+    /// Waits for a cancellation callback that is running now (it lost the claim and returns at once); a callback of this
+    /// very thread (the cancellation won) is not waited for.
+    /// </summary>
+    /// <remarks>
+    /// Read-only here: the field is written only by <see cref="Start"/> and by the asker's reset, so a completer that
+    /// races with <see cref="Start"/> at worst disposes nothing, and the reset disposes the registration for good.
+    /// </remarks>
+    private void DisposeRegistration() => _registration.Dispose();
 
     /// <summary>
     /// Runs on a dedicated worker between turns (see <see cref="Finish"/>): resumes the asker inline, as nobody's actor
@@ -161,6 +197,10 @@ internal abstract class AskOperation : IThreadPoolWorkItem
     /// <summary>Moves the stamp to the next version, pending: called only by the asker when it has taken the result.</summary>
     private protected void ResetForReuse()
     {
+        // The asker took the result, so the ask is complete and its completer done: no callback of this version can
+        // claim anything any more (it carries its version); disposing frees the token's node.
+        _registration.Dispose();
+        _registration = default;
         Timeouts = null;
         _scheduler = null;
         NextExpired = null;

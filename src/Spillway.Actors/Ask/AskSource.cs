@@ -69,11 +69,15 @@ internal sealed class AskSource<T> : AskOperation, IValueTaskSource<T>
         return true;
     }
 
-    /// <summary>Returns a source whose ask never started (its request could not be built) to the pool.</summary>
+    /// <summary>
+    /// Ends an ask whose request could not be built: disarms it and returns it to the pool, unless something completed
+    /// it meanwhile (then nobody awaits it, and it is left to the collector: its completer may still be signalling).
+    /// </summary>
     public void Abandon()
     {
         if (TryClaim(Version))
         {
+            Disarm();
             Recycle();
         }
     }
