@@ -1,3 +1,5 @@
+using System.Threading.Channels;
+
 namespace Spillway;
 
 /// <summary>
@@ -18,6 +20,9 @@ internal sealed class LaneHandle<T>
 
     /// <summary>Set under the lane lock when the handle is released; appends through it fail after that.</summary>
     private bool _released;
+
+    /// <summary>The error the handle was completed with, if any; written with <see cref="_released"/>, under the lane lock.</summary>
+    private Exception? _completionError;
 
     private LaneHandle(LaneSet<T> set, bool counted)
     {
@@ -222,6 +227,44 @@ internal sealed class LaneHandle<T>
         return AppendOutcome.Appended;
     }
 
+    /// <summary>
+    /// Appends one message whose room the caller already reserved, without telling the reader (a blocked writer's
+    /// message handed over by the waiter dispatch, which tells the reader after leaving its lock).
+    /// </summary>
+    public AppendOutcome AppendReserved(T item)
+    {
+        using (_lane.Lock())
+        {
+            if (_released || _set.IsClosed)
+            {
+                return AppendOutcome.Closed;
+            }
+
+            return _lane.Append_NeedsLock(item) ? AppendOutcome.AppendedToEmptyLane : AppendOutcome.Appended;
+        }
+    }
+
+    /// <summary>Gets the error this handle was completed with; meaningful once <see cref="IsReleased"/>.</summary>
+    // Volatile: read after the lane lock showed the release, or from a waiter pass that came after it.
+    public Exception? CompletionError => Volatile.Read(ref _completionError);
+
+    /// <summary>Gets whether the handle was released (completed or disposed).</summary>
+    public bool IsReleased()
+    {
+        using (_lane.Lock())
+        {
+            return _released;
+        }
+    }
+
+    /// <summary>
+    /// Creates the exception a write through this handle fails with when it is not open: the handle's own completion
+    /// (carrying its error, as the BCL channels do), else the receiver's close.
+    /// </summary>
+    public Exception CreateRejection() => IsReleased()
+        ? ChannelErrors.ForCompletedWriter(CompletionError)
+        : new ChannelClosedException("The channel was closed by its receiver.");
+
     /// <summary>Gets whether a send through this handle could succeed right now.</summary>
     public bool IsOpen()
     {
@@ -242,6 +285,14 @@ internal sealed class LaneHandle<T>
             }
 
             _released = true;
+            _completionError = error;
+        }
+
+        if (_set.IsBounded)
+        {
+            // This handle's writes waiting for room fail now (other handles' keep waiting): a producer that completes
+            // or disposes its handle must not hang in its own pending WriteAsync.
+            _set.FailWriterWaiters(this);
         }
 
         if (_counted)

@@ -146,7 +146,7 @@ internal sealed partial class LaneReader<T>
     /// <summary>Moves the rest of the current batch (from its barrier on) aside, so the reader can serve other lanes.</summary>
     private void HoldCurrentBatch()
     {
-        var held = new HeldBatch(_batch, _index, _count, _batchTags, _tagCursor, _nextTagIndex, _barrierCursor);
+        var held = new HeldBatch(_batch, _index, _count, _batchTags, _tagCursor, _nextTagIndex, _barrierCursor, _roomReleased);
 
         // Written by the reader only; read racily (Volatile) by BufferedCount on a metrics thread.
         Volatile.Write(ref _held, _held ?? new HeldBatch?[_set.Lanes.Length]);
@@ -159,6 +159,7 @@ internal sealed partial class LaneReader<T>
         _count = 0;
         _index = 0;
         _stopAt = 0;
+        _roomReleased = 0;
         _tagCursor = 0;
         _nextTagIndex = int.MaxValue;
         _barrierCursor = -1;
@@ -184,6 +185,7 @@ internal sealed partial class LaneReader<T>
         _tagCursor = held.TagCursor;
         _nextTagIndex = held.NextTagIndex;
         _barrierCursor = held.BarrierCursor;
+        _roomReleased = held.RoomReleased;
         _stopAt = held.Index;
         _batchSlot = slot;
         return true;
@@ -210,10 +212,10 @@ internal sealed partial class LaneReader<T>
                 held.Tags?.CopyTagsFrom(held.Index, droppedTags);
             }
 
-            // Room of a bounded set: the held batch's messages were reserved when sent and are released only here.
-            if (_set.IsBounded)
+            // Room of a bounded set: what the held batch's messages reserved and was not given back yet is released here.
+            if (_set.IsBounded && held.Count != held.RoomReleased)
             {
-                _set.Release(held.Count);
+                _set.Release(held.Count - held.RoomReleased);
             }
 
             heldBatches[slot] = null;
@@ -223,8 +225,10 @@ internal sealed partial class LaneReader<T>
     }
 
     /// <summary>The rest of a batch waiting behind its barrier, with the reader's cursors into it.</summary>
-    private sealed class HeldBatch(T[] items, int index, int count, LaneTags? tags, int tagCursor, int nextTagIndex, int barrierCursor)
+    private sealed class HeldBatch(T[] items, int index, int count, LaneTags? tags, int tagCursor, int nextTagIndex, int barrierCursor, int roomReleased)
     {
+        public int RoomReleased { get; } = roomReleased;
+
         public T[] Items { get; } = items;
 
         public int Index { get; } = index;

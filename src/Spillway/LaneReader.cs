@@ -87,6 +87,9 @@ internal sealed partial class LaneReader<T>
     /// <summary>The batch storage a parking trim kept weakly; handed to the next lane taken if a collection has not taken it.</summary>
     private WeakReference<T[]>? _spare;
 
+    /// <summary>How many messages of the current batch already had their room given back (see <see cref="ReleaseRoomOfRead"/>).</summary>
+    private int _roomReleased;
+
     public LaneReader(LaneSet<T> set) => _set = set;
 
     /// <summary>Gets the lane set read from.</summary>
@@ -312,6 +315,20 @@ internal sealed partial class LaneReader<T>
     }
 
     /// <summary>
+    /// Gives back, on a bounded channel, the room of the messages read from the current batch so far, so a writer
+    /// waiting for room need not wait for the whole batch; <see cref="Recycle"/> then releases only the rest.
+    /// </summary>
+    public void ReleaseRoomOfRead()
+    {
+        var read = _index - _roomReleased;
+        if (read > 0)
+        {
+            _roomReleased = _index;
+            _set.Release(read);
+        }
+    }
+
+    /// <summary>
     /// The channel's trim as its reader parks (it found nothing to read): gives back storage over 16 KiB per array,
     /// keeping it weakly (see <see cref="TrimStorage"/>). One compare when nothing is over the keep.
     /// </summary>
@@ -497,9 +514,11 @@ internal sealed partial class LaneReader<T>
         _count = 0;
         _index = 0;
         _stopAt = 0;
-        if (_set.IsBounded)
+        var unreleased = consumed - _roomReleased;
+        _roomReleased = 0;
+        if (_set.IsBounded && unreleased != 0)
         {
-            _set.Release(consumed);
+            _set.Release(unreleased);
         }
 
         if (_batch.Length < s_cacheLineElements && ++_smallTakes >= BusyLaneTakes)

@@ -10,7 +10,7 @@ namespace Spillway;
 /// Thread-safety: any number of sender threads, exactly one reader. No operation takes a lock other than the lock of
 /// one lane (and, on the bounded-and-full slow path only, <see cref="WriterWaitersLock"/>).
 /// </remarks>
-internal sealed class LaneSet<T>
+internal sealed partial class LaneSet<T>
 {
     /// <summary>
     /// The lanes, created on first use so an idle channel with one sender holds one lane. A slot goes from
@@ -22,12 +22,6 @@ internal sealed class LaneSet<T>
     private readonly int _capacity;
 
     private readonly ILaneListener _listener;
-
-    /// <summary>Writers waiting for room; guarded by <see cref="WriterWaitersLock"/>.</summary>
-    private List<TaskCompletionSource<bool>>? _writerWaiters;
-
-    /// <summary>How many writers wait for room; changed under <see cref="WriterWaitersLock"/>, read by the reader without it.</summary>
-    private int _writerWaiterCount;
 
     /// <summary>How many handles have taken a lane so far; the next handle's lane is this modulo the lane count.</summary>
     private int _handlesCreated;
@@ -55,8 +49,8 @@ internal sealed class LaneSet<T>
     private Exception? _completionError;
 
     /// <summary>
-    /// Guards <see cref="_writerWaiters"/>; taken only when a bounded channel is full. The private lane array doubles as
-    /// the lock object so an idle mailbox carries no extra object for it.
+    /// Guards the writer-waiter queues (see LaneSet.WriterWaiters.cs); taken only when a bounded channel is full. The
+    /// private lane array doubles as the lock object so an idle mailbox carries no extra object for it.
     /// </summary>
     private object WriterWaitersLock => _lanes;
 
@@ -173,6 +167,13 @@ internal sealed class LaneSet<T>
     {
         Debug.Assert(IsBounded, "Only bounded channels count queued messages.");
 
+        // While WriteAsync calls are blocked, the next room is theirs, in order: a send that came later (or a later
+        // send of the same handle) must not take it first.
+        if (Volatile.Read(ref _blockedWriterCount) != 0)
+        {
+            return false;
+        }
+
         // Soft bound: admit while below the capacity, even if the batch takes it past the bound. Interlocked: the
         // reservation and the reader's release race on the same counter.
         var after = Interlocked.Add(ref _queued, count);
@@ -181,7 +182,9 @@ internal sealed class LaneSet<T>
             return true;
         }
 
-        Interlocked.Add(ref _queued, -count);
+        // Undone through Release, which looks for waiting writers: while our reservation briefly held the room, a
+        // reader's release could have dispatched, found no room and left a writer waiting with room now free.
+        Release(count);
         return false;
     }
 
@@ -190,75 +193,17 @@ internal sealed class LaneSet<T>
     {
         Debug.Assert(IsBounded, "Only bounded channels count queued messages.");
 
-        // Interlocked (full fence) before reading _writerWaiterCount: pairs with the increment in WaitForRoomAsync, so
-        // either the waiter sees the room we just made or we see the waiter (no lost wake-up of a blocked writer).
+        // Interlocked (full fence) before reading _writerWaiterCount: pairs with the increment when a waiter is queued,
+        // so either its dispatch sees the room we just made or we see the waiter (no lost wake-up of a blocked writer).
         Interlocked.Add(ref _queued, -count);
         if (Volatile.Read(ref _writerWaiterCount) != 0)
         {
-            WakeWriters();
+            DispatchWriterWaiters();
         }
     }
 
-    /// <summary>Gets whether a bounded channel has room right now.</summary>
-    public bool HasRoom => !IsBounded || Volatile.Read(ref _queued) < _capacity;
-
-    /// <summary>Waits until a bounded channel has room, or the channel closes (then <see langword="false"/>).</summary>
-    public async ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            if (IsClosed || WritersDone)
-            {
-                return false;
-            }
-
-            if (HasRoom)
-            {
-                return true;
-            }
-
-            var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (WriterWaitersLock)
-            {
-                (_writerWaiters ??= []).Add(waiter);
-
-                // Interlocked (full fence) before re-reading the room: pairs with Release, see there.
-                Interlocked.Increment(ref _writerWaiterCount);
-            }
-
-            if (HasRoom || IsClosed)
-            {
-                // Room appeared (or the channel closed) between the check and the registration; the reader may not
-                // have seen us. Wake everyone registered, ourselves included, rather than leave a waiter behind.
-                WakeWriters();
-            }
-
-            await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Completes every writer waiting for room, outside the lock.</summary>
-    public void WakeWriters()
-    {
-        List<TaskCompletionSource<bool>>? waiters;
-        lock (WriterWaitersLock)
-        {
-            waiters = _writerWaiters;
-            _writerWaiters = null;
-            Volatile.Write(ref _writerWaiterCount, 0);
-        }
-
-        if (waiters is null)
-        {
-            return;
-        }
-
-        // Completed outside the lock: continuations never run while we hold it.
-        foreach (var waiter in waiters)
-        {
-            waiter.TrySetResult(true);
-        }
-    }
+    /// <summary>Gets whether a bounded channel has room right now for a send that does not wait (no blocked write is ahead of it).</summary>
+    public bool HasRoom => !IsBounded || (Volatile.Read(ref _blockedWriterCount) == 0 && Volatile.Read(ref _queued) < _capacity);
 
     /// <summary>
     /// Gets how many lane slots, from the first, can hold a lane: handles take slots in order, so while fewer handles
@@ -418,7 +363,11 @@ internal sealed class LaneSet<T>
             }
         }
 
-        WakeWriters();
+        if (IsBounded)
+        {
+            FailWriterWaiters(null);
+        }
+
         return true;
     }
 }

@@ -8,9 +8,11 @@ namespace Spillway;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Thread-safety: exactly one reader. Reads (including a pending <see cref="WaitToReadAsync"/> or
-/// <see cref="ReadAsync"/>) must not overlap; an overlapping read throws <see cref="InvalidOperationException"/> and
-/// leaves the channel intact. <see cref="Count"/> and <see cref="Completion"/> may be read from any thread.
+/// Thread-safety: exactly one reader. A read started while a <see cref="WaitToReadAsync"/> or <see cref="ReadAsync"/>
+/// is still pending (abandoned, as in <c>Task.WhenAny(wait, timeout)</c>) supersedes it, as the BCL single-reader
+/// channel does: the old one ends with an <see cref="OperationCanceledException"/>. Two reads that run at the same
+/// moment on two threads are a misuse: the second throws <see cref="InvalidOperationException"/> and the channel stays
+/// intact. <see cref="Count"/> and <see cref="Completion"/> may be read from any thread.
 /// </para>
 /// <para>
 /// Ordering: messages from one <see cref="Sender{T}"/> arrive in the order it sent them. The reader takes a whole lane
@@ -19,8 +21,13 @@ namespace Spillway;
 /// <para>
 /// Completion: once every sender handle is disposed or completed, the reader first receives every message already
 /// sent, then <see cref="WaitToReadAsync"/> returns <see langword="false"/> (or throws the error a sender completed
-/// with) and <see cref="Completion"/> completes. Disposing the receiver closes the channel for every sender and drops
+/// with), <see cref="ReadAsync"/> throws <see cref="ChannelClosedException"/> carrying that error (an
+/// <see cref="OperationCanceledException"/> is thrown as is) and <see cref="Completion"/> completes. Disposing the receiver closes the channel for every sender and drops
 /// what is queued.
+/// </para>
+/// <para>
+/// Capacity: on a bounded channel each message read gives its room back at once, so writers waiting for room go on
+/// while the reader works through a lane batch.
 /// </para>
 /// </remarks>
 public sealed class Receiver<T> : ChannelReader<T>, IDisposable
@@ -51,13 +58,13 @@ public sealed class Receiver<T> : ChannelReader<T>, IDisposable
     /// </summary>
     /// <param name="item">The message, when one was taken.</param>
     /// <returns><see langword="true"/> when a message was taken.</returns>
-    /// <exception cref="InvalidOperationException">Another read is in progress.</exception>
+    /// <exception cref="InvalidOperationException">Another read runs at this moment on another thread.</exception>
     public override bool TryRead([MaybeNullWhen(false)] out T item) => _core.TryRead(out item);
 
     /// <summary>Looks at the message <see cref="TryRead"/> would return next, without taking it.</summary>
     /// <param name="item">The message, when there is one.</param>
     /// <returns><see langword="true"/> when a message is queued.</returns>
-    /// <exception cref="InvalidOperationException">Another read is in progress.</exception>
+    /// <exception cref="InvalidOperationException">Another read runs at this moment on another thread.</exception>
     public override bool TryPeek([MaybeNullWhen(false)] out T item) => _core.TryPeek(out item);
 
     /// <summary>
@@ -65,10 +72,11 @@ public sealed class Receiver<T> : ChannelReader<T>, IDisposable
     /// per-message synchronization. The messages of one batch come from one lane, in send order.
     /// </summary>
     /// <param name="batch">
-    /// The messages taken. The span is valid only until the next call on this receiver, which reuses its storage.
+    /// The messages taken. The span is valid until the next read on this receiver, which reuses its storage; a
+    /// <see cref="Dispose"/> on another thread does not clear it. Their room on a bounded channel is given back at once.
     /// </param>
     /// <returns><see langword="true"/> when at least one message was taken.</returns>
-    /// <exception cref="InvalidOperationException">Another read is in progress.</exception>
+    /// <exception cref="InvalidOperationException">Another read runs at this moment on another thread.</exception>
     public bool TryReadBatch(out ReadOnlySpan<T> batch) => _core.TryReadBatch(out batch);
 
     /// <summary>
@@ -81,18 +89,29 @@ public sealed class Receiver<T> : ChannelReader<T>, IDisposable
     /// <see langword="true"/> when a message is available; <see langword="false"/> when the channel is complete and
     /// drained, or the receiver was disposed.
     /// </returns>
-    /// <exception cref="InvalidOperationException">Another read is in progress.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    /// <remarks>If a sender completed with an error, the returned task throws that error once the channel is drained.</remarks>
+    /// <exception cref="InvalidOperationException">Another read runs at this moment on another thread.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// The token was cancelled, or a later read superseded this wait while it was pending.
+    /// </exception>
+    /// <remarks>
+    /// If a sender completed with an error, the returned task throws that error once the channel is drained. The wait
+    /// may be abandoned: the next read supersedes it. Each returned task may be consumed once; reading a consumed one
+    /// again throws <see cref="InvalidOperationException"/> and does not affect a later wait.
+    /// </remarks>
     public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) =>
         _core.WaitToReadAsync(cancellationToken);
 
     /// <summary>Reads the next message, waiting for one if needed.</summary>
     /// <param name="cancellationToken">Cancels the wait; a cancelled read consumes no message.</param>
     /// <returns>The message.</returns>
-    /// <exception cref="ChannelClosedException">The channel is complete and drained, or disposed.</exception>
-    /// <exception cref="InvalidOperationException">Another read is in progress.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    /// <exception cref="ChannelClosedException">
+    /// The channel is complete and drained (carrying the error a sender completed with, if any), or disposed.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">Another read runs at this moment on another thread.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// The token was cancelled, a later read superseded this one while it was pending, or a sender completed with an
+    /// <see cref="OperationCanceledException"/> (thrown as is once the channel is drained).
+    /// </exception>
     public override ValueTask<T> ReadAsync(CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)

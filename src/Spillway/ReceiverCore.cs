@@ -1,53 +1,60 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
-using System.Threading.Tasks.Sources;
 
 namespace Spillway;
 
 /// <summary>
-/// Everything behind a <see cref="Receiver{T}"/>: the single-reader guard, the parked-reader signal, and completion.
+/// Everything behind a <see cref="Receiver{T}"/>: the single-reader guard, the parked reader's wait, and completion.
 /// </summary>
 /// <remarks>
 /// <para>Thread-safety: one reader; any number of senders call the <see cref="ILaneListener"/> methods.</para>
 /// <para>
-/// The reader guard <see cref="_readerBusy"/> is 1 while a read operation runs or while the reader is parked in
-/// <see cref="WaitToReadAsync"/>. A second concurrent read fails fast with <see cref="InvalidOperationException"/>
-/// instead of corrupting the batch. Whoever holds the guard may look at the reader's batch; a parked reader's guard is
-/// lent to whichever thread claims the signal (<see cref="_signalState"/>), which is how a closing sender can decide
-/// whether the channel is drained.
+/// The reader guard <see cref="_readerBusy"/> is busy while a read operation runs. A second concurrent read fails
+/// fast with <see cref="InvalidOperationException"/> instead of corrupting the batch. Whoever holds the guard may look
+/// at the reader's batch. A reader that parks in <see cref="WaitToReadAsync"/> hands the guard to its wait
+/// (<see cref="ReaderParked"/>, the wait published in <see cref="_parked"/>): whoever claims the wait by
+/// compare-and-swap (a sender's wake-up, the last sender's close check, a cancellation, <see cref="Dispose"/>, or the
+/// next read, which supersedes the wait and cancels it as the BCL single-reader channel does) owns the guard, releases
+/// it, and then completes the wait. So the guard never depends on the awaiter coming back, and an abandoned wait never
+/// blocks the next read.
 /// </para>
 /// <para>
-/// No lost wake-up: a parking reader arms the signal with a full fence and then looks at the lanes again; a sender
-/// publishes its message (lane flag set under the lane lock) and then tries to claim the signal with a
+/// No lost wake-up: a parking reader publishes its wait with a full fence and then looks at the lanes again; a sender
+/// publishes its message (lane flag set under the lane lock) and then tries to claim the wait with a
 /// compare-and-swap, also a full fence. Whichever runs second sees the other.
 /// </para>
 /// </remarks>
-internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
+internal sealed partial class ReceiverCore<T> : ILaneListener
 {
-    private const int SignalIdle = 0;
-    private const int SignalArmed = 1;
-
     private const int ReaderFree = 0;
     private const int ReaderBusy = 1;
     private const int ReaderBorrowed = 2;
+    private const int ReaderParked = 3;
+
+    private static readonly Action<object?, CancellationToken> s_onWaitCancelled = static (state, token) =>
+    {
+        var waiter = (ReaderWaiter)state!;
+        ((ReceiverCore<T>)waiter.Owner).OnWaitCancelled(waiter, token);
+    };
 
     private readonly LaneReader<T> _reader;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The reusable completion of a parked <see cref="WaitToReadAsync"/>; reset by the reader before arming.</summary>
-    private ManualResetValueTaskSourceCore<bool> _signal = new() { RunContinuationsAsynchronously = true };
-
-    /// <summary><see cref="SignalArmed"/> while a reader is parked; moved back to idle by exactly one claimer, who completes it.</summary>
-    private int _signalState;
+    /// <summary>The wait instance reused for the next park while it is not outstanding; touched only by the guard holder.</summary>
+    private ReaderWaiter? _cachedWaiter;
 
     /// <summary>
-    /// <see cref="ReaderBusy"/> while a read runs or the reader is parked; <see cref="ReaderBorrowed"/> for the
-    /// moment a closing sender or <see cref="Dispose"/> looks at the batch. See the type remarks.
+    /// The parked wait, or <see langword="null"/>. Set by the reader (holding the guard, which it hands to the wait);
+    /// moved back to <see langword="null"/> by exactly one claimer, who then owns the guard and completes the wait.
+    /// </summary>
+    private ReaderWaiter? _parked;
+
+    /// <summary>
+    /// <see cref="ReaderBusy"/> while a read runs; <see cref="ReaderParked"/> while it belongs to the parked wait (and
+    /// so to whoever claims it); <see cref="ReaderBorrowed"/> for the moment a closing sender or <see cref="Dispose"/>
+    /// looks at the batch. See the type remarks.
     /// </summary>
     private int _readerBusy;
-
-    /// <summary>The parked reader's cancellation registration; written by the reader before it can be claimed.</summary>
-    private CancellationTokenRegistration _cancellation;
 
     public ReceiverCore(int lanes, int? capacity)
     {
@@ -72,14 +79,18 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
         {
             if (_reader.HasBuffered)
             {
+                if (Set.IsBounded)
+                {
+                    // Room per message read, not per batch: a writer waiting for room goes on while we read the rest.
+                    _reader.ReleaseRoomOfRead();
+                }
+
                 // Plain release: the batch still holds messages, so nothing can complete while we are busy.
                 Volatile.Write(ref _readerBusy, ReaderFree);
             }
             else
             {
-                // The read took the last message of the lane batch: give its room back now, not on the next read. A
-                // writer waiting in WriteAsync for room must not depend on the reader coming back, since the reader
-                // may be waiting for that very writer (capacity is documented as released once the batch is consumed).
+                // The read took the last message of the lane batch: clear it and give the rest of its room back now.
                 _reader.Recycle();
                 ExitReadWithEmptyBatch();
             }
@@ -111,6 +122,12 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
     {
         EnterRead();
         var found = _reader.TryReadBatch(out batch);
+        if (found && Set.IsBounded)
+        {
+            // The span hands every message over: their room comes back now, not at the next read.
+            _reader.ReleaseRoomOfRead();
+        }
+
         ExitReadWithEmptyBatch();
         return found;
     }
@@ -123,19 +140,19 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
         }
 
         EnterRead();
-        var registered = false;
+        ReaderWaiter? waiter = null;
         while (true)
         {
             if (_reader.HasBuffered || _reader.TryTakeNextLane())
             {
-                ReleaseCancellation(registered);
+                waiter?.Disarm();
                 Volatile.Write(ref _readerBusy, ReaderFree);
                 return new ValueTask<bool>(true);
             }
 
             if (_reader.IsDrainedAndDone())
             {
-                ReleaseCancellation(registered);
+                waiter?.Disarm();
                 ExitReadWithEmptyBatch();
                 var error = Set.CompletionError;
                 return error is null || Set.IsClosed
@@ -145,37 +162,45 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
 
             // About to park (nothing to read): give back storage a burst left behind; one compare when there is none.
             _reader.TrimBeforePark();
-            _signal.Reset();
-            if (!registered && cancellationToken.CanBeCanceled)
+            if (waiter is null)
             {
-                // Registered before arming, so a completion can never race ahead of storing the registration that
-                // GetResult disposes. A cancellation that fires before we arm is caught by the check after arming.
-                _cancellation = cancellationToken.UnsafeRegister(
-                    static (state, token) => ((ReceiverCore<T>)state!).OnWaitCancelled(token), this);
-                registered = true;
+                waiter = _cachedWaiter;
+                if (waiter is null || !waiter.IsReusable)
+                {
+                    // The previous wait is still outstanding (abandoned, or not yet consumed): it keeps its instance.
+                    waiter = new ReaderWaiter(this);
+                    _cachedWaiter = waiter;
+                }
+
+                // Registered before the wait is published, so a claimer never completes a wait whose registration is not
+                // stored yet. A cancellation that fires before publication is caught by the check after it.
+                waiter.Arm(s_onWaitCancelled, cancellationToken);
             }
 
+            // Hand the guard to the wait before publishing it: from the publication on, whoever claims the wait owns the
+            // guard, so we must not write it again unless we claim the wait back ourselves.
+            Volatile.Write(ref _readerBusy, ReaderParked);
+
             // Interlocked (full fence) before looking again: pairs with the compare-and-swap in OnLaneFilled, see the
-            // type remarks. Without it a sender could publish, find the signal idle, and leave us parked forever.
-            Interlocked.Exchange(ref _signalState, SignalArmed);
+            // type remarks. Without it a sender could publish, find no wait, and leave us parked forever.
+            Interlocked.Exchange(ref _parked, waiter);
             var cancelled = cancellationToken.IsCancellationRequested;
             if (!cancelled && !Set.AnyLaneHasItems() && !Set.WritersDone && !Set.IsClosed)
             {
-                // Parked. The guard stays taken until GetResult; the claimer of the signal borrows it meanwhile.
-                return new ValueTask<bool>(this, _signal.Version);
+                return new ValueTask<bool>(waiter, waiter.Version);
             }
 
-            // Something arrived, ended, or was cancelled while we armed. Disarm and decide synchronously, unless
-            // someone already claimed the signal: then they are completing it, and the pending ValueTask carries
-            // their result (and releases the guard when consumed).
-            if (!TryClaimSignal())
+            // Something arrived, ended, or was cancelled while we parked. Take the wait back and decide synchronously,
+            // unless someone already claimed it: then they own the guard and complete the wait we return.
+            if (!TryClaim(waiter))
             {
-                return new ValueTask<bool>(this, _signal.Version);
+                return new ValueTask<bool>(waiter, waiter.Version);
             }
 
+            Volatile.Write(ref _readerBusy, ReaderBusy);
             if (cancelled)
             {
-                ReleaseCancellation(registered);
+                waiter.Disarm();
                 ExitReadWithEmptyBatch();
                 return ValueTask.FromCanceled<bool>(cancellationToken);
             }
@@ -195,12 +220,13 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
             }
             catch (Exception error) when (ReferenceEquals(error, Set.CompletionError))
             {
-                throw CreateClosedException(error);
+                // As the BCL: a ChannelClosedException carrying the writers' error, or their OperationCanceledException.
+                throw ChannelErrors.ForDrainedReader(error);
             }
 
             if (!more)
             {
-                throw CreateClosedException(Set.IsClosed ? null : Set.CompletionError);
+                throw ChannelErrors.ForDrainedReader(Set.IsClosed ? null : Set.CompletionError);
             }
 
             if (TryRead(out var item))
@@ -219,102 +245,22 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
         }
 
         // Wake a parked reader: it will find the channel closed.
-        if (TryClaimSignal())
+        if (TryClaimParked() is { } parked)
         {
-            _signal.SetResult(false);
+            ExitReadWithEmptyBatch();
+            parked.SetResult(false);
         }
 
-        // Drop the reader's batch too, unless a read is running right now: then the next read drops it on entry (see
-        // EnterRead), and Count already reports nothing.
+        // Drop the reader's unread messages too, unless a read is running right now: then the next read drops them on
+        // entry (see EnterRead), and Count already reports nothing.
         if (TryBorrowReader())
         {
-            _reader.DiscardBuffered();
+            DiscardUnread();
             Volatile.Write(ref _readerBusy, ReaderFree);
         }
 
         CompleteReader();
     }
-
-    void ILaneListener.OnLaneFilled()
-    {
-        if (TryClaimSignal())
-        {
-            _signal.SetResult(true);
-        }
-    }
-
-    void ILaneListener.OnLaneTaken(int count)
-    {
-        // The channel keeps no per-lane statistics; the actor runtime records lane depth here.
-    }
-
-    void ILaneListener.OnWritersDone()
-    {
-        if (TryClaimSignal())
-        {
-            // We hold the parked reader's guard now: its batch is empty, so the lanes alone decide.
-            if (Set.AnyLaneHasItems())
-            {
-                _signal.SetResult(true);
-            }
-            else
-            {
-                CompleteReader();
-                CompleteSignalAtEnd();
-            }
-
-            return;
-        }
-
-        TryCompleteIfDrained();
-    }
-
-    bool IValueTaskSource<bool>.GetResult(short token)
-    {
-        try
-        {
-            return _signal.GetResult(token);
-        }
-        finally
-        {
-            // Dispose (not Unregister) waits for a running callback, so a late callback can never claim a later wait.
-            _cancellation.Dispose();
-            _cancellation = default;
-            ExitReadWithEmptyBatch();
-        }
-    }
-
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _signal.GetStatus(token);
-
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _signal.OnCompleted(continuation, state, token, flags);
-
-    private void OnWaitCancelled(CancellationToken token)
-    {
-        if (TryClaimSignal())
-        {
-            _signal.SetException(new OperationCanceledException(token));
-        }
-    }
-
-    private void CompleteSignalAtEnd()
-    {
-        var error = Set.CompletionError;
-        if (error is null || Set.IsClosed)
-        {
-            _signal.SetResult(false);
-        }
-        else
-        {
-            _signal.SetException(error);
-        }
-    }
-
-    /// <summary>Claims the parked reader's signal; only the one caller that wins may complete it.</summary>
-    private bool TryClaimSignal() =>
-        // Compare-and-swap: a sender's wake-up, the close path and a cancellation may race to complete the same wait;
-        // exactly one wins. Also a full fence, which the no-lost-wake-up argument in the type remarks relies on.
-        Interlocked.CompareExchange(ref _signalState, SignalIdle, SignalArmed) == SignalArmed;
 
     private void EnterRead()
     {
@@ -340,7 +286,19 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
                 ThrowConcurrentRead();
             }
 
-            // Borrowed for a few instructions by a closing sender checking for completion: wait it out.
+            if (seen == ReaderParked && TryClaimParked() is { } superseded)
+            {
+                // A wait is still parked: its awaiter abandoned it (Task.WhenAny with a timeout) or is still waiting. As
+                // the BCL single-reader channel does, the new read supersedes it: the old wait is cancelled and we own
+                // the guard it held. Its batch is empty; a Dispose since then leaves nothing to drop.
+                Volatile.Write(ref _readerBusy, ReaderBusy);
+                superseded.SetException(new OperationCanceledException(
+                    "A later read on this receiver superseded this wait (a spillway channel has one reader)."));
+                return;
+            }
+
+            // Borrowed for a few instructions by a closing sender checking for completion, or the parked wait was just
+            // claimed by someone who is about to release the guard: wait it out.
             Thread.Yield();
         }
     }
@@ -349,23 +307,27 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
         // Compare-and-swap: only a free reader may be borrowed; a busy one checks for completion on its way out.
         Interlocked.CompareExchange(ref _readerBusy, ReaderBorrowed, ReaderFree) == ReaderFree;
 
-    private void ReleaseCancellation(bool registered)
+    /// <summary>
+    /// Drops the unread messages of the batch after a close. Messages already handed over (the span of the last
+    /// <see cref="TryReadBatch"/>) are left alone: the caller may still be reading them, and the next read clears them.
+    /// </summary>
+    private void DiscardUnread()
     {
-        if (registered)
+        if (_reader.HasBuffered)
         {
-            _cancellation.Dispose();
-            _cancellation = default;
+            _reader.DiscardBuffered();
         }
     }
 
     /// <summary>
-    /// Releases the guard at a moment when the reader's batch is empty, then checks whether the channel just ended.
+    /// Releases the guard at a moment when the reader's batch has nothing unread, then checks whether the channel just
+    /// ended.
     /// </summary>
     private void ExitReadWithEmptyBatch()
     {
         if (Set.IsClosed)
         {
-            _reader.DiscardBuffered();
+            DiscardUnread();
         }
 
         // Interlocked (full fence) before reading the sender count in TryCompleteIfDrained: pairs with the decrement in
@@ -413,13 +375,6 @@ internal sealed class ReceiverCore<T> : ILaneListener, IValueTaskSource<bool>
                 break;
         }
     }
-
-    private static ChannelClosedException CreateClosedException(Exception? error) => error switch
-    {
-        null => new ChannelClosedException("The channel is complete: every sender was released and every message was read."),
-        ChannelClosedException closed => closed,
-        _ => new ChannelClosedException(error),
-    };
 
     [DoesNotReturn]
     private static void ThrowConcurrentRead() =>

@@ -21,6 +21,15 @@ namespace Spillway;
 /// Lifetime: the channel completes when every handle is disposed or completed, so dispose every handle you clone. A
 /// handle that is only dropped keeps the channel open.
 /// </para>
+/// <para>
+/// Contract, as the BCL channels: once this handle is completed with an error, its writes throw a
+/// <see cref="ChannelClosedException"/> carrying that error as <see cref="Exception.InnerException"/> (an
+/// <see cref="OperationCanceledException"/> is thrown as is), <see cref="TryWrite"/> returns <see langword="false"/> and
+/// <see cref="WaitToWriteAsync"/> throws the error. Writes of this handle still waiting for room when it is completed
+/// or disposed, or when the receiver is disposed, end at once the same way; other handles' waiting writes are not
+/// affected. On a bounded channel, writes waiting for room are served in the order they started waiting, whatever
+/// their handle.
+/// </para>
 /// </remarks>
 public sealed class Sender<T> : ChannelWriter<T>, IDisposable
 {
@@ -39,9 +48,13 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
     /// Sends a message now, without waiting. Only this handle's lane lock is taken.
     /// </summary>
     /// <param name="item">The message.</param>
-    /// <exception cref="ChannelClosedException">This handle was completed, or the receiver was disposed.</exception>
+    /// <exception cref="ChannelClosedException">
+    /// This handle was completed (carrying the error it was completed with, if any), or the receiver was disposed.
+    /// </exception>
     /// <exception cref="ObjectDisposedException">This handle was disposed.</exception>
-    /// <exception cref="ChannelFullException">The channel is bounded and at its capacity.</exception>
+    /// <exception cref="ChannelFullException">
+    /// The channel is bounded and at its capacity, or writes waiting for room are ahead of this one.
+    /// </exception>
     public void Send(T item)
     {
         var outcome = _handle.TryAppend(item);
@@ -56,9 +69,13 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
     /// and either all of them are queued or none is. An empty batch is allowed and sends nothing.
     /// </summary>
     /// <param name="items">The messages, copied before the call returns.</param>
-    /// <exception cref="ChannelClosedException">This handle was completed, or the receiver was disposed.</exception>
+    /// <exception cref="ChannelClosedException">
+    /// This handle was completed (carrying the error it was completed with, if any), or the receiver was disposed.
+    /// </exception>
     /// <exception cref="ObjectDisposedException">This handle was disposed.</exception>
-    /// <exception cref="ChannelFullException">The channel is bounded and at its capacity.</exception>
+    /// <exception cref="ChannelFullException">
+    /// The channel is bounded and at its capacity, or writes waiting for room are ahead of this one.
+    /// </exception>
     public void SendMany(ReadOnlySpan<T> items)
     {
         var outcome = _handle.TryAppendMany(items);
@@ -87,15 +104,19 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
     /// <param name="item">The message.</param>
     /// <returns>
     /// <see langword="false"/> when this handle is completed or disposed, the receiver was disposed, or a bounded
-    /// channel is full.
+    /// channel is full (or writes waiting for room are ahead of this one).
     /// </returns>
     public override bool TryWrite(T item) => _handle.TryAppend(item) < AppendOutcome.Closed;
 
-    /// <summary>Waits until a write could succeed.</summary>
+    /// <summary>
+    /// Waits until a write could succeed. The result is a hint: another writer may take the room first. A cancelled
+    /// wait leaves the channel's waiter queue at once.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>
     /// <see langword="true"/> when there is room (always, right away, on an unbounded channel);
-    /// <see langword="false"/> when this handle or the channel is closed.
+    /// <see langword="false"/> when this handle is completed or disposed or the receiver was disposed, also when that
+    /// happens while waiting. If this handle was completed with an error, the task throws that error instead.
     /// </returns>
     public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
     {
@@ -106,18 +127,27 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
 
         if (!_handle.IsOpen())
         {
-            return new ValueTask<bool>(false);
+            // As the BCL: a writer completed with an error reports it; otherwise no write can ever succeed.
+            return _handle.CompletionError is { } error ? ValueTask.FromException<bool>(error) : new ValueTask<bool>(false);
         }
 
-        return _handle.Set.HasRoom ? new ValueTask<bool>(true) : _handle.Set.WaitForRoomAsync(cancellationToken);
+        return _handle.Set.HasRoom ? new ValueTask<bool>(true) : _handle.Set.WaitForRoomAsync(_handle, cancellationToken);
     }
 
-    /// <summary>Sends a message, waiting for room when a bounded channel is full.</summary>
+    /// <summary>
+    /// Sends a message, waiting for room when a bounded channel is full. Waiting writes are served in the order they
+    /// started waiting: when room appears the message is handed to this handle's lane, so overlapping writes through
+    /// one handle keep their order. The only allocation is the wait itself, when it has to wait.
+    /// </summary>
     /// <param name="item">The message.</param>
-    /// <param name="cancellationToken">Cancels the wait; a cancelled write sends nothing.</param>
+    /// <param name="cancellationToken">Cancels the wait; a cancelled write sends nothing and leaves the waiter queue at once.</param>
     /// <returns>A task that completes when the message is queued.</returns>
-    /// <exception cref="ChannelClosedException">This handle was completed, or the receiver was disposed.</exception>
-    /// <exception cref="ObjectDisposedException">This handle was disposed.</exception>
+    /// <exception cref="ChannelClosedException">
+    /// This handle was completed (carrying the error it was completed with, if any) or disposed while the write waited,
+    /// or the receiver was disposed. A completion with an <see cref="OperationCanceledException"/> throws that
+    /// exception instead.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">This handle was disposed before the call.</exception>
     public override ValueTask WriteAsync(T item, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -129,7 +159,7 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
         return outcome switch
         {
             < AppendOutcome.Closed => default,
-            AppendOutcome.Full => WriteAsyncSlow(item, cancellationToken),
+            AppendOutcome.Full => _handle.Set.WriteWhenRoomAsync(_handle, item, cancellationToken),
             _ => ValueTask.FromException(CreateRejection(outcome)),
         };
     }
@@ -137,7 +167,8 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
     /// <summary>
     /// Completes this handle: it sends nothing more. The channel completes once every handle is completed or
     /// disposed; an <paramref name="error"/> (the first one given by any handle) then faults
-    /// <see cref="Receiver{T}.Completion"/> after the reader has drained the channel.
+    /// <see cref="Receiver{T}.Completion"/> after the reader has drained the channel. This handle's writes still waiting
+    /// for room end now (see the type remarks); other handles' do not.
     /// </summary>
     /// <param name="error">Why the writer stopped, or <see langword="null"/> for a normal end.</param>
     /// <returns><see langword="false"/> when this handle was already completed or disposed.</returns>
@@ -149,35 +180,15 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
     }
 
     /// <summary>
-    /// Releases this handle: later sends through it throw <see cref="ObjectDisposedException"/>. Other handles are not
-    /// affected; the channel completes when the last one is released. Idempotent.
+    /// Releases this handle: later sends through it throw <see cref="ObjectDisposedException"/>, and its writes still
+    /// waiting for room throw <see cref="ChannelClosedException"/> now (its <see cref="WaitToWriteAsync"/> waits return
+    /// <see langword="false"/>). Other handles are not affected; the channel completes when the last one is released.
+    /// Idempotent.
     /// </summary>
     public void Dispose()
     {
         Volatile.Write(ref _state, StateDisposed);
         _handle.Release(null);
-    }
-
-    private async ValueTask WriteAsyncSlow(T item, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            if (!await WaitToWriteAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw CreateRejection(AppendOutcome.Closed);
-            }
-
-            var outcome = _handle.TryAppend(item);
-            if (outcome < AppendOutcome.Closed)
-            {
-                return;
-            }
-
-            if (outcome != AppendOutcome.Full)
-            {
-                throw CreateRejection(outcome);
-            }
-        }
     }
 
     private void ThrowIfNotOpen()
@@ -198,11 +209,8 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
             return ChannelFullException.ForCapacity(_handle.Set.Capacity);
         }
 
-        return Volatile.Read(ref _state) switch
-        {
-            StateDisposed => new ObjectDisposedException(GetType().Name, "This sender handle was disposed."),
-            StateCompleted => new ChannelClosedException("This sender handle was completed; it cannot send any more."),
-            _ => new ChannelClosedException("The channel was closed by its receiver."),
-        };
+        return Volatile.Read(ref _state) == StateDisposed
+            ? new ObjectDisposedException(GetType().Name, "This sender handle was disposed.")
+            : _handle.CreateRejection();
     }
 }

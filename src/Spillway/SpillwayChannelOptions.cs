@@ -23,10 +23,13 @@ public sealed class SpillwayChannelOptions
     /// (the default) for an unbounded channel. Must be at least 1 when set.
     /// </summary>
     /// <remarks>
-    /// Messages count against the bound from the moment they are sent until the reader has consumed the whole lane
-    /// batch they arrived in. When the bound is reached, <see cref="Sender{T}.TryWrite(T)"/> returns
+    /// Messages count against the bound from the moment they are sent until the reader reads them: each message read
+    /// (<see cref="Receiver{T}.TryRead(out T)"/>, <see cref="Receiver{T}.ReadAsync(CancellationToken)"/>) gives its room
+    /// back at once, and <see cref="Receiver{T}.TryReadBatch(out ReadOnlySpan{T})"/> gives back the room of every
+    /// message it hands over. When the bound is reached, <see cref="Sender{T}.TryWrite(T)"/> returns
     /// <see langword="false"/>, <see cref="Sender{T}.Send(T)"/> throws <see cref="ChannelFullException"/> and
-    /// <see cref="Sender{T}.WriteAsync(T, CancellationToken)"/> waits for room.
+    /// <see cref="Sender{T}.WriteAsync(T, CancellationToken)"/> waits for room. Waiting writes are served in the order
+    /// they started waiting, and while any waits, sends that do not wait find the channel full.
     /// <see cref="Sender{T}.SendMany(ReadOnlySpan{T})"/> admits a whole batch while the channel is below the bound,
     /// which is why the bound is soft.
     /// </remarks>

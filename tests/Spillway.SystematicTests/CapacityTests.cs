@@ -102,6 +102,47 @@ public class CapacityTests
         sender.Dispose();
     }
 
+    /// <summary>
+    /// A <c>WriteAsync</c> at the bound races the completion of its own handle while another handle's write waits
+    /// behind it, and nobody reads yet. The write must fail with <see cref="ChannelClosedException"/> without any room
+    /// appearing (before, it waited for room forever: a deadlock for Coyote), whether it was already waiting or came
+    /// after the completion. The other handle's write is not failed by that completion and lands once the reader makes
+    /// room.
+    /// </summary>
+    internal static async Task PendingWriteRacesCompleteOfItsHandleAsync()
+    {
+        var (first, receiver) = SpillwayChannel.Create<int>(new SpillwayChannelOptions { Lanes = 2, Capacity = Capacity });
+        var second = first.Clone();
+        Specification.Assert(first.TryWrite(Scenario.Message(0, 1)), "an empty channel has room");
+
+        var own = Task.Run(async () =>
+        {
+            try
+            {
+                await first.WriteAsync(Scenario.Message(0, 2));
+                return true;
+            }
+            catch (ChannelClosedException)
+            {
+                return false;
+            }
+        });
+        var other = Task.Run(async () => await second.WriteAsync(Scenario.Message(1, 1)));
+        var complete = Task.Run(() => first.TryComplete());
+
+        await complete;
+        Specification.Assert(!await own, "a write at the bound landed although nothing was read");
+        var reader = Task.Run(() => Scenario.ReadToEndAsync(receiver));
+        await other;
+        second.Dispose();
+        Scenario.AssertDelivered(await reader, [Scenario.Message(0, 1)], [Scenario.Message(1, 1)]);
+        Scenario.AssertEmptyAndComplete(receiver);
+    }
+
+    [Test]
+    public void WriteAsync_PendingWriteRacesCompleteOfItsHandle_FailsAtOnceAndOthersGoOn() =>
+        Systematic.AssertNoBug(PendingWriteRacesCompleteOfItsHandleAsync, Budget.Iterations, Budget.MaxSteps);
+
     [Test]
     public void WriteAsync_WritersAtTheBound_BlockedWritersWokenAndNothingLost() =>
         Systematic.AssertNoBug(WritersAtTheBoundAsync, Budget.Iterations, Budget.MaxSteps);

@@ -13,10 +13,12 @@ internal static class ScenarioCatalog
         ["LastSender.PollingReader"] = LastSenderCloseRaceTests.PollingReaderAsync,
         ["Parking.TwoSenders"] = ParkingWakeUpTests.TwoSendersWakeReaderAsync,
         ["Parking.CancelRacesWakeUp"] = ParkingWakeUpTests.CancelRacesWakeUpAsync,
+        ["Parking.NewWaitSupersedesAbandoned"] = ParkingWakeUpTests.NewWaitSupersedesAbandonedWaitAsync,
         ["Dispose.RacesSendsAndReads"] = ReceiverDisposeTests.DisposeRacesSendsAndReadsAsync,
         ["Dispose.ParkedReader"] = ReceiverDisposeTests.DisposeWakesParkedReaderAsync,
         ["Capacity.WritersAtTheBound"] = CapacityTests.WritersAtTheBoundAsync,
         ["Capacity.DisposeReleasesBlockedWriter"] = CapacityTests.DisposeReleasesBlockedWriterAsync,
+        ["Capacity.PendingWriteRacesCompleteOfItsHandle"] = CapacityTests.PendingWriteRacesCompleteOfItsHandleAsync,
         ["ParkingModel.Correct"] = () => BrokenWakeUpTests.ReaderWaitsForTwoItemsAsync(looksAgainAfterArming: true),
     };
 }

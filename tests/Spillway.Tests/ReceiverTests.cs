@@ -4,8 +4,8 @@ using System.Threading.Channels;
 namespace Spillway.Tests;
 
 /// <summary>
-/// The receiver's own rules: disposing it closes the channel for every sender and releases what is queued, and a
-/// second concurrent reader is refused without harming the channel.
+/// The receiver's own rules: disposing it closes the channel for every sender and releases what is queued, and a read
+/// started while a wait is still parked supersedes that wait instead of failing.
 /// </summary>
 public sealed class ReceiverTests
 {
@@ -142,21 +142,18 @@ public sealed class ReceiverTests
     }
 
     [Test]
-    public async Task WaitToReadAsync_SecondConcurrentWait_ThrowsInvalidOperationAndChannelStillWorks()
+    public async Task WaitToReadAsync_SecondWaitWhileTheFirstIsParked_CancelsTheFirstAndTheChannelStillWorks()
     {
         var (sender, receiver) = SpillwayChannel.Create<int>();
         var first = receiver.WaitToReadAsync();
         Assert.That(first.IsCompleted, Is.False);
 
-        // Thrown or returned as a faulted task: either way the caller sees it at the await.
-        Assert.ThrowsAsync<InvalidOperationException>(async () => await receiver.WaitToReadAsync());
-        Assert.ThrowsAsync<InvalidOperationException>(async () => await receiver.ReadAsync());
-        Assert.Throws<InvalidOperationException>(() => receiver.TryRead(out _));
-        Assert.Throws<InvalidOperationException>(() => receiver.TryPeek(out _));
-        Assert.Throws<InvalidOperationException>(() => receiver.TryReadBatch(out _));
+        var second = receiver.WaitToReadAsync();
 
+        Assert.That(first.IsCanceled, Is.True, "the abandoned wait is cancelled at once, as the BCL single-reader channel does");
+        Assert.CatchAsync<OperationCanceledException>(async () => await first);
         sender.Send(1);
-        Assert.That(await first.AsTask().WaitAsync(Timeout), Is.True);
+        Assert.That(await second.AsTask().WaitAsync(Timeout), Is.True);
         Assert.That(receiver.TryRead(out var item), Is.True);
         Assert.That(item, Is.EqualTo(1));
 
@@ -168,17 +165,100 @@ public sealed class ReceiverTests
     }
 
     [Test]
-    public async Task ReadAsync_SecondConcurrentRead_ThrowsInvalidOperationAndTheFirstStillCompletes()
+    public async Task TryRead_WhileAWaitIsParked_CancelsTheWaitAndReads()
     {
         var (sender, receiver) = SpillwayChannel.Create<int>();
-        var first = receiver.ReadAsync().AsTask();
-        Assert.That(first.IsCompleted, Is.False);
+        var parked = receiver.WaitToReadAsync();
+        sender.Send(0); // wakes the wait: it completes with true
+        Assert.That(await parked.AsTask().WaitAsync(Timeout), Is.True);
+        Assert.That(receiver.TryRead(out var first), Is.True);
+        Assert.That(first, Is.Zero);
+        var pending = receiver.WaitToReadAsync();
+        Assert.That(pending.IsCompleted, Is.False);
 
-        Assert.ThrowsAsync<InvalidOperationException>(async () => await receiver.ReadAsync());
+        Assert.That(receiver.TryRead(out _), Is.False);
+        Assert.That(receiver.TryPeek(out _), Is.False);
+        Assert.That(receiver.TryReadBatch(out _), Is.False);
 
-        await Task.Run(() => sender.Send(5));
-        Assert.That(await first.WaitAsync(Timeout), Is.EqualTo(5));
-        sender.Dispose();
+        Assert.That(pending.IsCanceled, Is.True);
+        sender.Send(3);
+        Assert.That(receiver.TryRead(out var item), Is.True);
+        Assert.That(item, Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task WaitToReadAsync_StaleResultOfAConsumedWait_ThrowsAndLeavesTheNewerWaitIntact()
+    {
+        var (sender, receiver) = SpillwayChannel.Create<int>();
+        var consumed = receiver.WaitToReadAsync();
+        Assert.That(consumed.IsCompleted, Is.False);
+        sender.Send(1);
+        Assert.That(await consumed.AsTask().WaitAsync(Timeout), Is.True);
+        Assert.That(receiver.TryRead(out _), Is.True);
+        using var cts = new CancellationTokenSource();
+        var newer = receiver.WaitToReadAsync(cts.Token);
+        Assert.That(newer.IsCompleted, Is.False);
+
+        // Misuse: the consumed ValueTask read again. It must not release the reader guard or the newer wait's
+        // cancellation registration.
+        Assert.Throws<InvalidOperationException>(() => _ = consumed.Result);
+
+        Assert.That(newer.IsCompleted, Is.False);
+        await cts.CancelAsync();
+        Assert.CatchAsync<OperationCanceledException>(async () => await newer.AsTask().WaitAsync(Timeout));
+        sender.Send(2);
+        Assert.That(await receiver.ReadAsync().AsTask().WaitAsync(Timeout), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void TryReadBatch_RacingDisposeOnAnotherThread_NeverHandsOverClearedMessages()
+    {
+        const int Rounds = 3_000;
+        const int Messages = 8;
+        var cleared = 0;
+        var found = 0;
+        for (var round = 0; round < Rounds; round++)
+        {
+            var (sender, receiver) = SpillwayChannel.Create<object>(new SpillwayChannelOptions { Lanes = 1 });
+            sender.SendMany(Enumerable.Range(0, Messages).Select(_ => new object()).ToArray());
+            var started = 0;
+            var skew = round % 64;
+            var disposing = Task.Run(() =>
+            {
+                // Interlocked/Volatile: a two-party start line, so the Dispose lands inside or around the batch read.
+                Interlocked.Increment(ref started);
+                while (Volatile.Read(ref started) < 2)
+                {
+                    Thread.SpinWait(1);
+                }
+
+                Thread.SpinWait(skew);
+                receiver.Dispose();
+            });
+            Interlocked.Increment(ref started);
+            while (Volatile.Read(ref started) < 2)
+            {
+                Thread.SpinWait(1);
+            }
+
+            if (receiver.TryReadBatch(out var batch))
+            {
+                found++;
+                cleared += CountNulls(batch);
+                Assert.That(disposing.Wait(Timeout), Is.True);
+
+                // The span stays valid until the next call on the receiver: a Dispose on another thread must not clear it.
+                cleared += CountNulls(batch);
+            }
+            else
+            {
+                Assert.That(disposing.Wait(Timeout), Is.True);
+            }
+
+            sender.Dispose();
+        }
+
+        Assert.That(cleared, Is.Zero, $"{found} of {Rounds} rounds read a batch");
     }
 
     [Test]
@@ -198,6 +278,17 @@ public sealed class ReceiverTests
         Assert.That(receiver.TryReadBatch(out _), Is.True);
         Assert.That(receiver.Count, Is.EqualTo(1));
         first.Dispose();
+    }
+
+    private static int CountNulls(ReadOnlySpan<object> batch)
+    {
+        var nulls = 0;
+        foreach (var message in batch)
+        {
+            nulls += message is null ? 1 : 0;
+        }
+
+        return nulls;
     }
 
     /// <summary>Sends a fresh object and returns only a weak reference to it, so no local keeps it alive.</summary>

@@ -1,0 +1,337 @@
+namespace Spillway;
+
+/// <summary>Writers waiting for room on a full bounded channel (the slow path only; see the remarks of <see cref="WriterWaiter{T}"/>).</summary>
+/// <remarks>
+/// <para>
+/// Two queues, as in the BCL bounded channel. Blocked <c>WriteAsync</c> calls wait in arrival order, each with its
+/// message; when room appears the oldest are given it first, and whoever frees the room hands their messages to their
+/// lanes under the waiter lock, so they land in the order they started waiting (one handle's overlapping writes keep
+/// their order) and no later send can take the room first (<see cref="TryReserve"/> refuses while they wait).
+/// <c>WaitToWriteAsync</c> calls are all told once no blocked write is left and there is room: their <see
+/// langword="true"/> is a hint, and waking only some of them would strand the rest if a woken one did not write.
+/// </para>
+/// <para>
+/// Lock order: the waiter lock, then a lane lock (to hand a message over); never the other way round. Waiters are
+/// completed after the lock is left.
+/// </para>
+/// </remarks>
+internal sealed partial class LaneSet<T>
+{
+    private static readonly Action<object?, CancellationToken> s_onWaiterCancelled = static (state, token) =>
+    {
+        var waiter = (WriterWaiter<T>)state!;
+        waiter.Handle.Set.OnWriterWaiterCancelled(waiter, token);
+    };
+
+    /// <summary>Blocked <c>WriteAsync</c> calls, oldest first; under <see cref="WriterWaitersLock"/>.</summary>
+    private WriterWaiter<T>? _blockedHead;
+    private WriterWaiter<T>? _blockedTail;
+
+    /// <summary>Waiting <c>WaitToWriteAsync</c> calls; under <see cref="WriterWaitersLock"/>.</summary>
+    private WriterWaiter<T>? _waitingHead;
+    private WriterWaiter<T>? _waitingTail;
+
+    /// <summary>Queued waiters of both kinds: changed under the lock, read without it by <see cref="Release"/>.</summary>
+    private int _writerWaiterCount;
+
+    /// <summary>
+    /// Queued <c>WriteAsync</c> calls: changed under the lock, read without it by <see cref="TryReserve"/> and
+    /// <see cref="HasRoom"/>, since while it is not zero the next room belongs to them.
+    /// </summary>
+    private int _blockedWriterCount;
+
+    /// <summary>Gets how many writers wait for room (tests watch cancelled waiters leave).</summary>
+    internal int WriterWaiterCount => Volatile.Read(ref _writerWaiterCount);
+
+    /// <summary>
+    /// Queues a <c>WriteAsync</c> of <paramref name="item"/> through <paramref name="handle"/> behind the writers
+    /// already waiting; the returned task completes once the message is in the handle's lane, or fails.
+    /// </summary>
+    public ValueTask WriteWhenRoomAsync(LaneHandle<T> handle, T item, CancellationToken cancellationToken)
+    {
+        var waiter = new WriterWaiter<T>(handle, hasItem: true, item);
+        Enqueue(waiter, cancellationToken);
+        return new ValueTask(waiter, waiter.Version);
+    }
+
+    /// <summary>Waits until the channel has room (<see langword="true"/>) or <paramref name="handle"/> can no longer send.</summary>
+    public ValueTask<bool> WaitForRoomAsync(LaneHandle<T> handle, CancellationToken cancellationToken)
+    {
+        var waiter = new WriterWaiter<T>(handle, hasItem: false, default!);
+        Enqueue(waiter, cancellationToken);
+        return new ValueTask<bool>(waiter, waiter.Version);
+    }
+
+    /// <summary>Fails the waiters of <paramref name="handle"/> (it was released), or of every handle when <see langword="null"/> (the channel closed).</summary>
+    public void FailWriterWaiters(LaneHandle<T>? handle)
+    {
+        var done = default(CompletionChain);
+        var filled = false;
+        lock (WriterWaitersLock)
+        {
+            for (var waiter = _blockedHead; waiter is not null;)
+            {
+                var next = waiter.Next;
+                if (handle is null || waiter.Handle == handle)
+                {
+                    Unlink(waiter);
+                    Reject(waiter);
+                    done.Add(waiter);
+                }
+
+                waiter = next;
+            }
+
+            for (var waiter = _waitingHead; waiter is not null;)
+            {
+                var next = waiter.Next;
+                if (handle is null || waiter.Handle == handle)
+                {
+                    Unlink(waiter);
+                    Reject(waiter);
+                    done.Add(waiter);
+                }
+
+                waiter = next;
+            }
+
+            // With a blocked write gone from the front, the next ones may fit now.
+            DispatchNeedsLock(ref done, ref filled);
+        }
+
+        Finish(done, filled);
+    }
+
+    /// <summary>Gives the room there is to the waiting writers, oldest first (after the reader released some).</summary>
+    private void DispatchWriterWaiters()
+    {
+        var done = default(CompletionChain);
+        var filled = false;
+        lock (WriterWaitersLock)
+        {
+            DispatchNeedsLock(ref done, ref filled);
+        }
+
+        Finish(done, filled);
+    }
+
+    private void Enqueue(WriterWaiter<T> waiter, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            // Registered before the waiter is queued, so that whoever completes it sees the registration. A callback that
+            // fires before the waiter is queued finds it not queued and does nothing: the check under the lock below
+            // catches that cancellation.
+            waiter.Registration = cancellationToken.UnsafeRegister(s_onWaiterCancelled, waiter);
+        }
+
+        var done = default(CompletionChain);
+        var filled = false;
+        lock (WriterWaitersLock)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                waiter.Item = default;
+                waiter.Error = new OperationCanceledException(cancellationToken);
+                done.Add(waiter);
+            }
+            else if (IsClosed || waiter.Handle.IsReleased())
+            {
+                // Looked at under the waiter lock: a release or close that comes later fails the queued waiter itself
+                // (FailWriterWaiters takes this lock after the flag is set), one that came earlier is seen here.
+                Reject(waiter);
+                done.Add(waiter);
+            }
+            else
+            {
+                Append(waiter);
+
+                // Room may have appeared between the caller's failed attempt and now, with nobody queued to give it to:
+                // dispatch here. Together with Release (room freed, then the count read, both full fences) no room is
+                // ever left unused while a writer waits.
+                DispatchNeedsLock(ref done, ref filled);
+            }
+        }
+
+        Finish(done, filled);
+    }
+
+    private void OnWriterWaiterCancelled(WriterWaiter<T> waiter, CancellationToken token)
+    {
+        var done = default(CompletionChain);
+        var filled = false;
+        lock (WriterWaitersLock)
+        {
+            if (!waiter.IsQueued)
+            {
+                // Already taken out (and being completed) by someone else, or not queued yet: the enqueuer checks.
+                return;
+            }
+
+            Unlink(waiter);
+            waiter.Item = default;
+            waiter.Error = new OperationCanceledException(token);
+            done.Add(waiter);
+            DispatchNeedsLock(ref done, ref filled);
+        }
+
+        Finish(done, filled);
+    }
+
+    /// <summary>Gives room to blocked writes first (oldest first, their messages handed to their lanes), then tells the waiting ones.</summary>
+    private void DispatchNeedsLock(ref CompletionChain done, ref bool filled)
+    {
+        while (_blockedHead is { } waiter)
+        {
+            // Interlocked: the reservation races with sends' reservations and the reader's releases on one counter.
+            if (Interlocked.Add(ref _queued, 1) > _capacity)
+            {
+                Interlocked.Add(ref _queued, -1);
+                break;
+            }
+
+            Unlink(waiter);
+            var outcome = waiter.Handle.AppendReserved(waiter.Item!);
+            waiter.Item = default;
+            if (outcome == AppendOutcome.Closed)
+            {
+                // The handle was released or the channel closed after the waiter was queued; its own pass fails the rest.
+                Interlocked.Add(ref _queued, -1);
+                Reject(waiter);
+            }
+            else
+            {
+                filled |= outcome == AppendOutcome.AppendedToEmptyLane;
+                waiter.Result = true;
+            }
+
+            done.Add(waiter);
+        }
+
+        if (_blockedHead is null && _waitingHead is not null && Volatile.Read(ref _queued) < _capacity)
+        {
+            while (_waitingHead is { } waiting)
+            {
+                Unlink(waiting);
+                waiting.Result = true;
+                done.Add(waiting);
+            }
+        }
+    }
+
+    /// <summary>Sets the outcome of a waiter whose handle can no longer send: what the same call would get if made now.</summary>
+    private static void Reject(WriterWaiter<T> waiter)
+    {
+        waiter.Item = default;
+        var handle = waiter.Handle;
+        if (waiter.HasItem)
+        {
+            waiter.Error = handle.CreateRejection();
+        }
+        else if (handle.IsReleased() && handle.CompletionError is { } error)
+        {
+            // As the BCL: a writer completed with an error fails its WaitToWriteAsync with that error.
+            waiter.Error = error;
+        }
+        else
+        {
+            waiter.Result = false;
+        }
+    }
+
+    /// <summary>Completes, outside the lock, what a pass took out of the queues; first tells the reader of new messages.</summary>
+    private void Finish(CompletionChain done, bool filled)
+    {
+        if (filled)
+        {
+            _listener.OnLaneFilled();
+        }
+
+        for (var waiter = done.Head; waiter is not null;)
+        {
+            var next = waiter.NextToComplete;
+            waiter.NextToComplete = null;
+            waiter.Complete();
+            waiter = next;
+        }
+    }
+
+    private void Append(WriterWaiter<T> waiter)
+    {
+        ref var head = ref waiter.HasItem ? ref _blockedHead : ref _waitingHead;
+        ref var tail = ref waiter.HasItem ? ref _blockedTail : ref _waitingTail;
+        waiter.Previous = tail;
+        if (tail is null)
+        {
+            head = waiter;
+        }
+        else
+        {
+            tail.Next = waiter;
+        }
+
+        tail = waiter;
+        waiter.IsQueued = true;
+
+        // Interlocked (full fence) before the dispatch reads the room: pairs with Release, which frees room and then
+        // reads this count. Either the dispatch sees the room or Release sees the waiter.
+        Interlocked.Increment(ref _writerWaiterCount);
+        if (waiter.HasItem)
+        {
+            Interlocked.Increment(ref _blockedWriterCount);
+        }
+    }
+
+    private void Unlink(WriterWaiter<T> waiter)
+    {
+        ref var head = ref waiter.HasItem ? ref _blockedHead : ref _waitingHead;
+        ref var tail = ref waiter.HasItem ? ref _blockedTail : ref _waitingTail;
+        if (waiter.Previous is null)
+        {
+            head = waiter.Next;
+        }
+        else
+        {
+            waiter.Previous.Next = waiter.Next;
+        }
+
+        if (waiter.Next is null)
+        {
+            tail = waiter.Previous;
+        }
+        else
+        {
+            waiter.Next.Previous = waiter.Previous;
+        }
+
+        waiter.Previous = null;
+        waiter.Next = null;
+        waiter.IsQueued = false;
+        Interlocked.Decrement(ref _writerWaiterCount);
+        if (waiter.HasItem)
+        {
+            Interlocked.Decrement(ref _blockedWriterCount);
+        }
+    }
+
+    /// <summary>The waiters one pass took out, in the order they were taken, to complete after the lock is left.</summary>
+    private struct CompletionChain
+    {
+        public WriterWaiter<T>? Head;
+        private WriterWaiter<T>? _tail;
+
+        public void Add(WriterWaiter<T> waiter)
+        {
+            if (_tail is null)
+            {
+                Head = waiter;
+            }
+            else
+            {
+                _tail.NextToComplete = waiter;
+            }
+
+            _tail = waiter;
+        }
+    }
+}
