@@ -191,6 +191,44 @@ public sealed class AskMachineryTests
     }
 
     [Test]
+    public async Task Ask_AskerBlocksOnTheWorkerItResumedOn_StarvationCheckKeepsTheSystemGoing()
+    {
+        // The documented price of resuming askers on a worker: asker code that blocks there holds the worker. With one
+        // worker, the starvation check (on the system's clock) must add a worker so the blocked asker's own ask runs.
+        var time = new FakeTimeProvider();
+        await using var system = ActorSystem.Create(new ActorSystemOptions { TimeProvider = time, WorkerCount = 1 });
+        var echo = system.Spawn(() => DelegateActor<Reply<int>>.Of(reply => reply.Send(1)));
+        var blocking = Wait.Signal();
+
+        var done = Task.Run(async () =>
+        {
+            // An ask answered before its asker awaited resumes the asker inline, where it is: ask until one resumed
+            // the asker on the worker (the next one, asked from the worker, always does).
+            var onWorker = false;
+            for (var i = 0; i < 1000 && !onWorker; i++)
+            {
+                await echo.Ask<int>(reply => reply, Timeout.InfiniteTimeSpan);
+                onWorker = Thread.CurrentThread.Name?.Contains("actor worker", StringComparison.Ordinal) == true;
+            }
+
+            // Resumed on the only worker, between turns: block it on another ask.
+            var second = echo.Ask<int>(reply => reply, Timeout.InfiniteTimeSpan).AsTask();
+            blocking.SetResult();
+            return (onWorker, second.Wait(Wait.Timeout));
+        });
+
+        await blocking.Task.OrTimeout();
+        for (var tick = 0; tick < 3; tick++)
+        {
+            time.Advance(DedicatedThreadScheduler.StarvationThreshold);
+        }
+
+        var (onWorker, answered) = await done.OrTimeout();
+        Assert.That(onWorker, Is.True, "the asker resumed on the worker");
+        Assert.That(answered, Is.True, "the blocked asker's ask was answered");
+    }
+
+    [Test]
     public async Task Ask_ValueTaskAwaitedTwice_SecondAwaitThrowsInsteadOfReadingAnotherAsk()
     {
         await using var system = ActorSystem.Create();
