@@ -145,7 +145,7 @@ internal sealed class WorkloadService(
             try
             {
                 var asks = pipeline.Aggregators.Select(a =>
-                    a.Ask<ShardTotals>(reply => new AggregatorMessage.GetTotals(reply), TimeSpan.FromSeconds(2), cancellationToken));
+                    a.Ask<ShardTotals>(reply => new AggregatorMessage.GetTotals(reply), TimeSpan.FromSeconds(2), cancellationToken).AsTask());
                 var totals = await Task.WhenAll(asks);
                 Log.Totals(
                     logger,

@@ -19,10 +19,11 @@ namespace Spillway.Actors;
 /// </remarks>
 public abstract class Actor<TMsg>
 {
-    private ActorContext<TMsg>? _context;
+    /// <summary>The actor's cell, which creates the context on first use (an actor that never asks for it carries none).</summary>
+    private ActorCell<TMsg>? _cell;
 
     /// <summary>Creates the actor; called by the actor system through the factory given at spawn.</summary>
-    protected Actor() => _context = ActorContext<TMsg>.Constructing;
+    protected Actor() => _cell = ActorContext<TMsg>.Constructing;
 
     /// <summary>
     /// Gets the actor's view of the runtime: its own reference, the system, a logger, children, watches and timers.
@@ -30,7 +31,7 @@ public abstract class Actor<TMsg>
     /// </summary>
     /// <exception cref="InvalidOperationException">The actor was constructed outside a spawn and never spawned.</exception>
     protected ActorContext<TMsg> Context =>
-        _context ?? throw new InvalidOperationException(
+        _cell?.Context ?? throw new InvalidOperationException(
             $"{GetType().Name} has no context: actors get one when they are spawned through an ActorSystem or an ActorContext, not when constructed directly.");
 
     /// <summary>Handles one message. An exception (thrown or in the returned task) goes to the actor's supervision strategy.</summary>
@@ -51,7 +52,7 @@ public abstract class Actor<TMsg>
     /// <returns>A task that completes when the instance has cleaned up.</returns>
     protected virtual ValueTask OnRestartingAsync(Exception reason) => default;
 
-    internal void Attach(ActorContext<TMsg> context) => _context ??= context;
+    internal void Attach(ActorCell<TMsg> cell) => _cell ??= cell;
 
     internal ValueTask InvokeReceiveAsync(TMsg message) => ReceiveAsync(message);
 

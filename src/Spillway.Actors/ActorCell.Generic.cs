@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Spillway.Actors;
 
@@ -60,16 +61,20 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     /// Where the mailbox stands with the system's <see cref="MailboxTrimmer"/>: not watched, watched (it went idle with
     /// storage over <see cref="IdleKeepElements"/>), or due (the trimmer queued a trim turn). Written by the turn, and by
     /// the trimmer only right after it won the idle-to-scheduled compare-and-swap, when no turn can run until it queues
-    /// one; so every write is ordered with the turns by the <see cref="_status"/> hand-off.
+    /// one; so every write is ordered with the turns by the <see cref="_status"/> hand-off. A byte (never touched by
+    /// interlocked operations) so an idle cell is a word smaller.
     /// </summary>
-    private int _trimState;
+    private byte _trimState;
 
     private readonly LaneReader<TMsg> _reader;
     /// <summary>A <see cref="Func{TResult}"/> given to a spawn, or an <see cref="ActorFactory{TMsg}"/> for spawns by type; stored as given so a spawn allocates no wrapper.</summary>
     private readonly Delegate _factory;
-    private readonly ActorScheduler _scheduler;
-    private readonly int _turnSize;
-    private readonly ActorContext<TMsg> _context;
+
+    /// <summary>
+    /// The actor's context, created on first use (<see cref="Context"/>): an actor that never asks for its context (nor
+    /// spawns, watches or schedules through it) carries none.
+    /// </summary>
+    private ActorContext<TMsg>? _context;
 
     /// <summary>Idle or scheduled; see the type remarks. Starts scheduled: the spawn queues the first turn.</summary>
     private int _status = Scheduled;
@@ -81,14 +86,19 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     private volatile int _phase;
 
     private Actor<TMsg>? _actor;
-    private IServiceScope? _scope;
+
+    /// <summary>
+    /// The dependency-injection scope of the current instance and the restart times, created on first use (an actor
+    /// spawned by type with scoped services, or one that restarted), so an idle actor with neither carries one field.
+    /// Touched only by the turn (and the spawning thread before the first turn), like the fields it replaces.
+    /// </summary>
+    private RareState? _rare;
 
     /// <summary>
     /// The state of a turn suspended on a pending task, created on the first suspension only, so an actor whose
     /// handlers complete synchronously never pays for it. Touched only by the turn and its resumption.
     /// </summary>
     private Suspension? _suspension;
-    private Queue<long>? _restartTimes;
 
     /// <summary>
     /// Messages taken out of the lanes so far (sent), added per lane taken. Written only by the running turn, without
@@ -107,28 +117,30 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     /// </summary>
     private long _processedTotal;
 
-    /// <summary>Lanes taken so far, for lane-depth sampling (wraps harmlessly); touched only by the running turn.</summary>
-    private uint _lanesTaken;
+    /// <summary>
+    /// Lanes taken so far, for lane-depth sampling (wraps harmlessly); touched only by the running turn. 16 bits, so an
+    /// idle cell is a word smaller: sampling intervals up to 65,536 (the internal option's values) sample exactly.
+    /// </summary>
+    private ushort _lanesTaken;
 
     public ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options, Delegate factory)
         : base(system, parent, name, strategy)
     {
-        Set = new LaneSet<TMsg>(options.MailboxLanes, options.MailboxCapacity, this, options.MailboxOverflow == MailboxOverflow.DropOldest);
-        _reader = new LaneReader<TMsg>(Set);
+        _reader = new LaneReader<TMsg>(new LaneSet<TMsg>(options.MailboxLanes, options.MailboxCapacity, this, options.MailboxOverflow == MailboxOverflow.DropOldest));
         _factory = factory;
-        _scheduler = system.Scheduler;
-        _turnSize = system.TurnSize;
-        _context = new ActorContext<TMsg>(this);
-        Metrics = system.Metrics;
         Self = new ActorRef<TMsg>(this);
     }
 
-    public LaneSet<TMsg> Set { get; }
+    /// <summary>Gets the mailbox's lane set (the reader's; the cell keeps no second reference to it).</summary>
+    public LaneSet<TMsg> Set => _reader.Set;
 
     /// <summary>Gets the system's instruments.</summary>
-    public ActorMetrics Metrics { get; }
+    public ActorMetrics Metrics => System.Metrics;
 
     public ActorRef<TMsg> Self { get; }
+
+    /// <summary>Gets the actor's context, creating it on first use; one instance for the cell's lifetime, from any thread.</summary>
+    public ActorContext<TMsg> Context => Volatile.Read(ref _context) ?? CreateContext();
 
     public override Type ActorType => _actor?.GetType() ?? typeof(Actor<TMsg>);
 
@@ -145,7 +157,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     public void CreateFirstInstance()
     {
         CreateInstance();
-        TypeTag = ActorMetrics.TypeTag(_actor!.GetType());
+        TypeForTag = _actor!.GetType();
     }
 
     /// <summary>
@@ -186,7 +198,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     }
 
     /// <summary>Queues the first turn, which runs <see cref="Actor{TMsg}.OnStartedAsync"/>.</summary>
-    public void ScheduleFirstTurn() => _scheduler.Schedule(this);
+    public void ScheduleFirstTurn() => System.Scheduler.Schedule(this);
 
     /// <summary>A message could not be queued: it becomes a dead letter.</summary>
     /// <returns>Why it was not queued.</returns>
@@ -252,7 +264,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         // a turn is running, its "look again" step reads the request after storing idle.
         if (Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
         {
-            _scheduler.Schedule(this);
+            System.Scheduler.Schedule(this);
         }
     }
 
@@ -270,7 +282,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         // find the mailbox idle queues it, and the fence pairs with the worker's "go idle, then look again".
         if (Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
         {
-            _scheduler.Schedule(this);
+            System.Scheduler.Schedule(this);
         }
     }
 
@@ -316,7 +328,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
             if (_phase < PhaseStopping)
             {
                 Interlocked.Exchange(ref _stopRequest, ImmediateStop);
-                _scheduler.Schedule(this);
+                System.Scheduler.Schedule(this);
             }
         }
     }
@@ -499,7 +511,8 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         // Read once per turn, not per message: an unbounded mailbox pays nothing for the per-message release below.
         var bounded = Set.IsBounded;
         var processed = 0;
-        while (processed < _turnSize)
+        var turnSize = System.TurnSize;
+        while (processed < turnSize)
         {
             if (processed != 0 && !_reader.HasBuffered && !Set.AnyLaneHasItems())
             {
@@ -658,7 +671,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     /// <returns><see langword="true"/> when a lane now holds messages.</returns>
     private bool AwaitMoreBriefly(SchedulerWorker? worker)
     {
-        if (!(worker?.IsQuiet ?? _scheduler.IsQuiet) || Volatile.Read(ref _stopRequest) != NoStop)
+        if (!(worker?.IsQuiet ?? System.Scheduler.IsQuiet) || Volatile.Read(ref _stopRequest) != NoStop)
         {
             return false;
         }
@@ -678,11 +691,11 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     private void EndTurn(int processed)
     {
         var stop = Volatile.Read(ref _stopRequest);
-        if (processed == _turnSize || stop == ImmediateStop)
+        if (processed == System.TurnSize || stop == ImmediateStop)
         {
             // The turn used its budget (or a stop is due): yield the worker and queue again behind everyone else,
             // staying scheduled.
-            _scheduler.Yield(this);
+            System.Scheduler.Yield(this);
             return;
         }
 
@@ -705,7 +718,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         if ((Set.AnyLaneHasItems() || Volatile.Read(ref _stopRequest) != NoStop)
             && Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
         {
-            _scheduler.Schedule(this);
+            System.Scheduler.Schedule(this);
         }
     }
 
@@ -746,7 +759,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         }
 
         _trimState = TrimDue;
-        _scheduler.Schedule(this);
+        System.Scheduler.Schedule(this);
         return true;
     }
 
@@ -773,7 +786,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         // already inside a lane lock when the seal happened.
         if (Set.AnyLaneHasItemsLocked())
         {
-            _scheduler.Schedule(this);
+            System.Scheduler.Schedule(this);
         }
         else
         {
@@ -854,7 +867,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         }
 
         // Still scheduled: the mailbox never went idle while the task was pending, so no other turn ran meanwhile.
-        _scheduler.Schedule(this);
+        System.Scheduler.Schedule(this);
     }
 
     private async ValueTask StartAsync()
@@ -862,7 +875,11 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         try
         {
             await _actor!.InvokeStartedAsync().ConfigureAwait(false);
-            Log.ActorStarted(System.Logger, Path);
+            if (System.Logger.IsEnabled(LogLevel.Debug))
+            {
+                // Guarded: the path is built per call, and most systems do not log at this level.
+                Log.ActorStarted(System.Logger, Path);
+            }
         }
         catch (Exception error)
         {
@@ -984,7 +1001,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     private bool TryCountRestart(out int restartsInWindow)
     {
         var now = System.TimeProvider.GetTimestamp();
-        var times = _restartTimes ??= new Queue<long>();
+        var times = (_rare ??= new RareState()).RestartTimes ??= new Queue<long>();
         while (times.Count > 0 && System.TimeProvider.GetElapsedTime(times.Peek(), now) > Strategy.RestartWindow)
         {
             times.Dequeue();
@@ -1077,7 +1094,10 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         await DisposeScopeAsync().ConfigureAwait(false);
         try
         {
-            Log.ActorStopped(System.Logger, Path);
+            if (System.Logger.IsEnabled(LogLevel.Debug))
+            {
+                Log.ActorStopped(System.Logger, Path);
+            }
         }
         catch (Exception error)
         {
@@ -1097,23 +1117,39 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         }
     }
 
+    /// <summary>Creates the context once; see <see cref="Context"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ActorContext<TMsg> CreateContext()
+    {
+        // CAS: the actor's own code and a thread it started may ask at once; both must get the same context (its
+        // logger is cached there). Volatile read above pairs with this publication: the context is seen constructed.
+        var created = new ActorContext<TMsg>(this);
+        return Interlocked.CompareExchange(ref _context, created, null) ?? created;
+    }
+
     private void CreateInstance()
     {
-        using (_context.BeginConstruction())
+        using (ActorContext<TMsg>.BeginConstruction(this))
         {
             IServiceScope? scope = null;
             var actor = (_factory is ActorFactory<TMsg> scoped ? scoped(System, out scope) : ((Func<Actor<TMsg>>)_factory)())
                 ?? throw new ArgumentException($"The factory of actor {Path} returned null; a factory must return a new instance.");
-            actor.Attach(_context);
+            actor.Attach(this);
             _actor = actor;
-            _scope = scope;
+            if (scope is not null || _rare is not null)
+            {
+                (_rare ??= new RareState()).Scope = scope;
+            }
         }
     }
 
     private async ValueTask DisposeScopeAsync()
     {
-        var scope = _scope;
-        _scope = null;
+        var scope = _rare?.Scope;
+        if (_rare is not null)
+        {
+            _rare.Scope = null;
+        }
 
         // A scoped service whose Dispose throws is the user's failure, like a hook's: log it and go on. Letting it
         // escape would abandon the stop (or restart) half way, so the actor never stopped and shutdown never ended.
@@ -1183,5 +1219,15 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         /// time claimed it first, <see cref="Abandoned"/>. Claimed by compare-and-swap.
         /// </summary>
         public int State;
+    }
+
+    /// <summary>What an actor needs only when spawned with a scope or after a failure; see <see cref="_rare"/>.</summary>
+    private sealed class RareState
+    {
+        /// <summary>The current instance's dependency-injection scope, disposed when the instance is replaced or stops.</summary>
+        public IServiceScope? Scope;
+
+        /// <summary>When the recent restarts happened, for the strategy's sliding window.</summary>
+        public Queue<long>? RestartTimes;
     }
 }

@@ -11,15 +11,9 @@ namespace Spillway.Actors;
 internal abstract class ActorCell : IThreadPoolWorkItem
 {
     private Relations? _relations;
-    private TaskCompletionSource? _stopped;
-    private string? _path;
 
-    /// <summary>
-    /// Set once the system has counted this actor as stopped and retired its message totals; see
-    /// <see cref="TryMarkStopped_NeedsLock"/>. Read and written only under the lock of the system's
-    /// <see cref="MailboxTotals"/>, which is what makes retirement atomic with respect to a metrics walk.
-    /// </summary>
-    private bool _stopCounted;
+    /// <summary>The first instance's type, for <see cref="TypeTag"/>; <see langword="null"/> until the first instance exists.</summary>
+    private Type? _typeForTag;
 
     protected ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy)
     {
@@ -35,12 +29,22 @@ internal abstract class ActorCell : IThreadPoolWorkItem
 
     public string Name { get; }
 
-    public string Path => _path ??= (Parent?.Path ?? System.RootPath) + "/" + Name;
+    /// <summary>Gets the actor's path, built on each call: only slow paths (logs, dead letters, errors) ask, and an idle actor keeps no copy.</summary>
+    public string Path => (Parent?.Path ?? System.RootPath) + "/" + Name;
 
     public SupervisionStrategy Strategy { get; }
 
     /// <summary>Gets the <c>spillway.actor.type</c> metric attribute: the class name of the first instance.</summary>
-    public KeyValuePair<string, object?> TypeTag { get; protected set; }
+    public KeyValuePair<string, object?> TypeTag => _typeForTag is null ? default : ActorMetrics.TypeTag(_typeForTag);
+
+    /// <summary>
+    /// Sets the type named by <see cref="TypeTag"/> (the first instance's type). The cell keeps the type, not the tag:
+    /// the tag is rebuilt per use from the runtime's cached type name, which saves an idle actor a field.
+    /// </summary>
+    protected Type TypeForTag
+    {
+        set => _typeForTag = value;
+    }
 
     public abstract Type ActorType { get; }
 
@@ -69,7 +73,7 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     public abstract bool IsMailboxQuiet { get; }
 
     /// <summary>Gets whether the system has counted this actor as stopped. Caller holds the <see cref="MailboxTotals"/> lock.</summary>
-    public bool IsStopCounted_NeedsLock => _stopCounted;
+    public bool IsStopCounted_NeedsLock => Volatile.Read(ref _relations)?.StopCounted ?? false;
 
     /// <summary>Gets a task that completes when the actor has fully stopped (children, hooks, watchers done).</summary>
     public Task Completion => EnsureStoppedSignal().Task;
@@ -450,12 +454,13 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     /// </summary>
     public bool TryMarkStopped_NeedsLock()
     {
-        if (_stopCounted)
+        var relations = EnsureRelations();
+        if (relations.StopCounted)
         {
             return false;
         }
 
-        _stopCounted = true;
+        relations.StopCounted = true;
         return true;
     }
 
@@ -467,7 +472,9 @@ internal abstract class ActorCell : IThreadPoolWorkItem
 
     private TaskCompletionSource EnsureStoppedSignal()
     {
-        var signal = Volatile.Read(ref _stopped);
+        // Kept with the relations: only a stop, or a caller waiting for one, needs the signal.
+        var relations = EnsureRelations();
+        var signal = Volatile.Read(ref relations.Stopped);
         if (signal is not null)
         {
             return signal;
@@ -475,7 +482,7 @@ internal abstract class ActorCell : IThreadPoolWorkItem
 
         // CAS: the stopping actor and a StopAsync caller may create the signal at once; both must share one.
         var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return Interlocked.CompareExchange(ref _stopped, created, null) ?? created;
+        return Interlocked.CompareExchange(ref relations.Stopped, created, null) ?? created;
     }
 
     private int CountUnderLock(Func<Relations, int> count)
@@ -505,9 +512,23 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         return Interlocked.CompareExchange(ref _relations, created, null) ?? created;
     }
 
-    /// <summary>Children, watchers and timers; every field guarded by <c>lock (this)</c>.</summary>
+    /// <summary>
+    /// Children, watchers and timers, every field guarded by <c>lock (this)</c>; and the rarely used stop bookkeeping,
+    /// guarded as its comments say. Created on first use, so an idle actor with none of these carries one field.
+    /// </summary>
     private sealed class Relations
     {
+        /// <summary>Completed when the actor has stopped; created by the stop or by the first waiter, by compare-and-swap.</summary>
+        public TaskCompletionSource? Stopped;
+
+        /// <summary>
+        /// Set once the system has counted this actor as stopped and retired its message totals; see
+        /// <see cref="TryMarkStopped_NeedsLock"/>. Read and written only under the lock of the system's
+        /// <see cref="MailboxTotals"/> (not this object's lock), which is what makes retirement atomic with respect to a
+        /// metrics walk.
+        /// </summary>
+        public bool StopCounted;
+
         public Dictionary<string, ActorCell>? Children;
         public bool ChildrenClosed;
         /// <summary>Who is told when this actor stops, keyed by the watcher (by reference), with what to tell it.</summary>

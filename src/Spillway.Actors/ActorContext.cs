@@ -14,7 +14,7 @@ namespace Spillway.Actors;
 public sealed class ActorContext<TMsg>
 {
     [ThreadStatic]
-    private static ActorContext<TMsg>? t_constructing;
+    private static ActorCell<TMsg>? t_constructing;
 
     private readonly ActorCell<TMsg> _cell;
     private ILogger? _logger;
@@ -39,7 +39,7 @@ public sealed class ActorContext<TMsg>
     /// </summary>
     public ILogger Logger => _logger ??= _cell.System.CreateLogger(_cell.ActorType);
 
-    internal static ActorContext<TMsg>? Constructing => t_constructing;
+    internal static ActorCell<TMsg>? Constructing => t_constructing;
 
     /// <summary>
     /// Stops this actor after the message being handled: its children stop first, queued messages become dead letters,
@@ -156,17 +156,20 @@ public sealed class ActorContext<TMsg>
         return _cell.StartTimer(message, initialDelay, period);
     }
 
-    /// <summary>Makes this context the one that actors constructed on this thread pick up, until disposed.</summary>
-    internal ConstructionScope BeginConstruction() => new(this);
+    /// <summary>
+    /// Makes <paramref name="cell"/> the one whose context actors constructed on this thread pick up, until disposed. The
+    /// cell, not its context: the context is created only when the actor first asks for it.
+    /// </summary>
+    internal static ConstructionScope BeginConstruction(ActorCell<TMsg> cell) => new(cell);
 
     internal readonly struct ConstructionScope : IDisposable
     {
-        private readonly ActorContext<TMsg>? _previous;
+        private readonly ActorCell<TMsg>? _previous;
 
-        public ConstructionScope(ActorContext<TMsg> context)
+        public ConstructionScope(ActorCell<TMsg> cell)
         {
             _previous = t_constructing;
-            t_constructing = context;
+            t_constructing = cell;
         }
 
         public void Dispose() => t_constructing = _previous;

@@ -22,13 +22,13 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     private static readonly Action<object, TMsg> s_onWaitingTellRefused =
         static (cell, message) => ((ActorCell<TMsg>)cell).OnWaitingTellRefused(message);
 
-    private readonly LaneHandle<TMsg> _handle;
+    /// <summary>
+    /// This reference's lane and the mailbox's lane set, held inline: a reference is never released (a mailbox closes
+    /// on stop, not when references go away), so it needs no handle object of its own. The cell is the set's listener.
+    /// </summary>
+    private readonly LaneAppender<TMsg> _handle;
 
-    internal ActorRef(ActorCell<TMsg> cell)
-    {
-        Cell = cell;
-        _handle = LaneHandle<TMsg>.CreateUncounted(cell.Set);
-    }
+    internal ActorRef(ActorCell<TMsg> cell) => _handle = new LaneAppender<TMsg>(cell.Set, cell.Set.AcquireLane());
 
     /// <summary>Gets the actor's name among its siblings.</summary>
     public string Name => Cell.Name;
@@ -39,7 +39,8 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// <summary>Gets whether the actor has stopped (it processes no more messages).</summary>
     public bool IsStopped => Cell.IsStopped;
 
-    internal ActorCell<TMsg> Cell { get; }
+    /// <summary>Gets the actor's cell: the listener of the lane set this reference appends to.</summary>
+    internal ActorCell<TMsg> Cell => (ActorCell<TMsg>)_handle.Set.Listener;
 
     /// <summary>
     /// Queues a message for the actor and returns at once. Never blocks beyond this reference's lane lock. A message
@@ -190,7 +191,10 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// <param name="createMessage">Builds the request message from the reply handle.</param>
     /// <param name="timeout">How long to wait for the reply; must be positive or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>The reply.</returns>
+    /// <returns>
+    /// The reply, as a <see cref="ValueTask{TResult}"/> over a pooled source: await it once (or call
+    /// <see cref="ValueTask{TResult}.AsTask"/> once), as any such value task.
+    /// </returns>
     /// <exception cref="TimeoutException">No reply came within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled first.</exception>
     /// <exception cref="DeadLetterException">
@@ -208,8 +212,15 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// The runtime recognises the request by its place in the mailbox, never by the message type's equality: requests
     /// need not be distinguishable.
     /// </para>
+    /// <para>
+    /// Where the asker resumes: when the reply is sent from a turn on a dedicated worker (the default scheduler) and the
+    /// asker awaited without a context of its own, its continuation runs on that worker right after the turn (never
+    /// inside the handler, never under a lock), with no thread hop or wake-up. Asker code that blocks there holds an actor
+    /// worker until it returns, as a blocking handler would. Otherwise the asker resumes on the .NET thread pool, or on
+    /// the context it awaited on.
+    /// </para>
     /// </remarks>
-    public Task<TReply> Ask<TReply>(Func<Reply<TReply>, TMsg> createMessage, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public ValueTask<TReply> Ask<TReply>(Func<Reply<TReply>, TMsg> createMessage, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(createMessage);
         if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
@@ -219,13 +230,31 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
 
         if (cancellationToken.IsCancellationRequested)
         {
-            return Task.FromCanceled<TReply>(cancellationToken);
+            return ValueTask.FromCanceled<TReply>(cancellationToken);
         }
 
-        var reply = new Reply<TReply>();
-        var message = createMessage(reply);
+        // A pooled source (see AskSource), its time-out and cancellation armed before the reply exists: whoever gets the
+        // reply (the message factory, the handler, another thread) may complete the ask at once. The reply carries the
+        // source's version, so a reply kept past this ask cannot complete a later ask of the same source.
+        var system = Cell.System;
+        var source = AskSource<TReply>.Rent();
+        source.Start(system.Scheduler, system.AskTimeouts, timeout, cancellationToken);
+        var task = new ValueTask<TReply>(source, source.Token);
+        var reply = new Reply<TReply>(source, source.Version);
+        TMsg message;
+        try
+        {
+            message = createMessage(reply);
+        }
+        catch
+        {
+            source.Abandon();
+            throw;
+        }
+
         if (message is null)
         {
+            source.Abandon();
             ThrowNullMessage();
         }
 
@@ -243,10 +272,10 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
         if (outcome >= AppendOutcome.Closed)
         {
             var reason = Cell.OnRejected(message, outcome);
-            return Task.FromException<TReply>(new DeadLetterException(Path, reason));
+            ((IPendingReply)reply).FailUndelivered(Path, reason);
         }
 
-        return AskAwaiter<TReply>.Watch(reply, timeout, Cell.System.TimeProvider, cancellationToken);
+        return task;
     }
 
     /// <inheritdoc/>

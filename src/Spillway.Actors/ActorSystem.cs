@@ -50,6 +50,7 @@ public sealed partial class ActorSystem : IAsyncDisposable
         MailboxTotals = new MailboxTotals(_topLevel);
         Metrics = new ActorMetrics(options.MeterFactory, Scheduler, options.Name, MailboxTotals, options.LaneDepthSampleInterval);
         MailboxTrimmer = new MailboxTrimmer(options.TimeProvider);
+        AskTimeouts = new AskTimeouts(options.TimeProvider);
         Scheduler.FailureLogger = Logger;
         Scheduler.Start();
     }
@@ -85,6 +86,9 @@ public sealed partial class ActorSystem : IAsyncDisposable
     internal int TurnSize { get; }
 
     internal ActorScheduler Scheduler { get; }
+
+    /// <summary>Gets the time-outs of the asks made to this system's actors: one timer for all of them.</summary>
+    internal AskTimeouts AskTimeouts { get; }
 
     internal ActorMetrics Metrics { get; }
 

@@ -6,21 +6,30 @@ namespace Spillway.Actors;
 /// </summary>
 /// <typeparam name="T">The reply type.</typeparam>
 /// <remarks>
+/// <para>
 /// Thread-safety: any thread may complete it. The first <see cref="Send"/> or <see cref="Fail"/> wins; later calls, and
 /// calls after the asker timed out or was cancelled, are ignored (the asker is gone, which is not the replier's error).
+/// </para>
+/// <para>
+/// A reply is bound to one ask for good: the runtime reuses the machinery behind asks, but a reply kept past its ask
+/// (sent late, after a time-out, or twice) can never complete another ask.
+/// </para>
 /// </remarks>
 public sealed class Reply<T> : IPendingReply
 {
-    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly AskSource<T> _source;
 
-    internal Reply()
+    /// <summary>The version of <see cref="_source"/> this reply belongs to; see <see cref="AskOperation"/>.</summary>
+    private readonly int _version;
+
+    internal Reply(AskSource<T> source, int version)
     {
+        _source = source;
+        _version = version;
     }
 
     /// <summary>Gets whether a reply, a failure, a time-out or a cancellation already completed the ask.</summary>
-    public bool IsCompleted => _completion.Task.IsCompleted;
-
-    internal Task<T> Task => _completion.Task;
+    public bool IsCompleted => _source.IsClaimed(_version);
 
     /// <summary>Answers the ask with a value.</summary>
     /// <param name="value">The reply.</param>
@@ -35,35 +44,29 @@ public sealed class Reply<T> : IPendingReply
         Settle(default!, error);
     }
 
-    internal void TimeOut(TimeSpan timeout) =>
-        _completion.TrySetException(new TimeoutException($"No reply within {timeout}."));
-
-    internal void Cancel(CancellationToken cancellationToken) => _completion.TrySetCanceled(cancellationToken);
-
     /// <inheritdoc/>
-    void IPendingReply.FailUndelivered(string recipient, DeadLetterReason reason) =>
-        Settle(default!, new DeadLetterException(recipient, reason));
+    void IPendingReply.FailUndelivered(string recipient, DeadLetterReason reason)
+    {
+        // Checked first, so an ask already answered allocates no exception.
+        if (!_source.IsClaimed(_version))
+        {
+            Settle(default!, new DeadLetterException(recipient, reason));
+        }
+    }
 
     /// <inheritdoc/>
     void IPendingReply.FailFromHandler(Exception error) => Settle(default!, error);
 
     /// <summary>
-    /// Completes the ask from a replier's code (a handler, a stop). The asker's continuation is posted from here, and it
-    /// is the asker's code, not the replying actor's: marked foreign so it is not taken for the replier's (see ActorCode).
+    /// Completes the ask from a replier's code (a handler, a stop). The asker's continuation is scheduled from here, and
+    /// it is the asker's code, not the replying actor's: marked foreign so it is not taken for the replier's (see ActorCode).
     /// </summary>
     private void Settle(T value, Exception? error)
     {
         var previous = ActorCode.EnterForeign();
         try
         {
-            if (error is null)
-            {
-                _completion.TrySetResult(value);
-            }
-            else
-            {
-                _completion.TrySetException(error);
-            }
+            _source.TryComplete(_version, value, error);
         }
         finally
         {

@@ -8,15 +8,21 @@ namespace Spillway;
 /// One lane ("chute") of a spillway channel: a lock around an append-only buffer.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Not sealed for <see cref="PaddedLane{T}"/>, which adds trailing padding, and <see cref="LaneSet{T}"/>, which is its
+/// own first lane; nothing is virtual.
+/// </para>
+/// <para>
 /// Thread-safety: every field is written only while holding the lane's own lock (<c>using (lane.Lock())</c>), a
 /// tiny spin lock: the critical sections are a few stores, and each sender normally owns its lane, so the lock is
 /// almost never contended and an interlocked exchange is cheaper than a monitor enter and exit. <see cref="HasItems"/> is also read without the lock, by the reader's scan, as a hint that is refreshed under
 /// the lock before anything is taken. The reader empties a lane by swapping its own (empty) buffer for the lane's, an
 /// O(1) exchange, so a sender never waits for the reader to copy anything.
+/// </para>
 /// </remarks>
-internal sealed class Lane<T>
+internal class Lane<T>
 {
-    private const int MinimumGrowth = 4;
+    private const int MinimumGrowth = 2;
 
     /// <summary>The queued messages, in send order, at indices [0, <see cref="_count"/>). Written under the lock.</summary>
     private T[] _items = [];
@@ -59,11 +65,6 @@ internal sealed class Lane<T>
 
     /// <summary>1 while a thread holds the lane lock; see <see cref="Lock"/>.</summary>
     private int _lock;
-
-    /// <summary>Keeps the next lane's lock word and fields off this lane's cache line.</summary>
-#pragma warning disable IDE0051, CS0169 // The field exists only for its size.
-    private CacheLinePadding _padding;
-#pragma warning restore IDE0051, CS0169
 
     /// <summary>
     /// Takes the lane lock until the returned scope is disposed (<c>using (lane.Lock()) { ... }</c>). Not reentrant.

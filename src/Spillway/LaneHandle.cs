@@ -14,8 +14,8 @@ namespace Spillway;
 /// </remarks>
 internal sealed class LaneHandle<T>
 {
-    private readonly LaneSet<T> _set;
-    private readonly Lane<T> _lane;
+    /// <summary>The set and the lane; the append paths live there (see <see cref="LaneAppender{T}"/>).</summary>
+    private readonly LaneAppender<T> _appender;
     private readonly bool _counted;
 
     /// <summary>Set under the lane lock when the handle is released; appends through it fail after that.</summary>
@@ -26,13 +26,14 @@ internal sealed class LaneHandle<T>
 
     private LaneHandle(LaneSet<T> set, bool counted)
     {
-        _set = set;
-        _lane = set.AcquireLane();
+        _appender = new LaneAppender<T>(set, set.AcquireLane());
         _counted = counted;
     }
 
+    private LaneHandle(LaneAppender<T> appender) => _appender = appender;
+
     /// <summary>Gets the lane set this handle writes to.</summary>
-    public LaneSet<T> Set => _set;
+    public LaneSet<T> Set => _appender.Set;
 
     /// <summary>Creates the first counted handle of a new channel.</summary>
     public static LaneHandle<T> CreateFirst(LaneSet<T> set)
@@ -48,184 +49,42 @@ internal sealed class LaneHandle<T>
     /// <summary>Creates a handle that does not keep the channel open (an actor reference: mailboxes close on stop, not when references go away).</summary>
     public static LaneHandle<T> CreateUncounted(LaneSet<T> set) => new(set, counted: false);
 
+    /// <summary>
+    /// Creates an uncounted handle on the lane <paramref name="appender"/> already appends to (no new lane), for a sender
+    /// that holds no handle of its own (an actor reference) while it waits for room: the writer-waiter queue keys its
+    /// waiters by handle. Never released by anyone, so the wait ends only by landing, a seal or close, or cancellation.
+    /// </summary>
+    public static LaneHandle<T> ForWaitOn(LaneAppender<T> appender) => new(appender);
+
     /// <summary>Offers one message to this handle's lane and tells the reader if the lane was empty.</summary>
-    public AppendOutcome TryAppend(T item)
-    {
-        var set = _set;
-        if (set.IsBounded && !set.TryReserve(1))
-        {
-            return set.IsClosed ? AppendOutcome.Closed : AppendOutcome.Full;
-        }
-
-        bool accepted;
-        var wasEmpty = false;
-        using (_lane.Lock())
-        {
-            accepted = !_released && !set.IsClosed;
-            if (accepted)
-            {
-                wasEmpty = _lane.Append_NeedsLock(item);
-            }
-        }
-
-        return Conclude(accepted, wasEmpty, 1);
-    }
+    public AppendOutcome TryAppend(T item) => _appender.TryAppend(item, this);
 
     /// <summary>
-    /// Offers one message like <see cref="TryAppend"/>, except that a sealed set still takes it: the privileged path of
-    /// a mailbox draining for shutdown, for senders its owner still admits. Refused once the set is closed (its
-    /// reader dropped what was queued) or the handle released. With a <paramref name="tag"/>, appends as
-    /// <see cref="TryAppendTagged"/> does, and with <paramref name="barrier"/> as <see cref="TryAppendBarrier"/>. Not a
-    /// hot path.
+    /// Offers one message like <see cref="TryAppend"/>, except that a sealed set still takes it (see
+    /// <see cref="LaneAppender{T}.TryAppendWhileSealed"/>). Not a hot path.
     /// </summary>
-    public AppendOutcome TryAppendWhileSealed(T item, object? tag = null, bool barrier = false)
-    {
-        var set = _set;
-        var marks = barrier && tag is not null ? set.SnapshotAppendedCounts(_lane) : null;
-        if (set.IsBounded && !set.TryReserve(1))
-        {
-            return set.IsClosedForReading ? AppendOutcome.Closed : AppendOutcome.Full;
-        }
-
-        bool accepted;
-        var wasEmpty = false;
-        using (_lane.Lock())
-        {
-            // Under the lane lock, as in TryAppend: a close that set its flag drains this lane after taking the lock, so
-            // a message appended here is either seen (and dropped) by that close or refused.
-            accepted = !_released && !set.IsClosedForReading;
-            if (accepted)
-            {
-                wasEmpty = tag is null ? _lane.Append_NeedsLock(item) : _lane.AppendTagged_NeedsLock(item, tag, marks);
-            }
-        }
-
-        return Conclude(accepted, wasEmpty, 1);
-    }
+    public AppendOutcome TryAppendWhileSealed(T item, object? tag = null, bool barrier = false) =>
+        _appender.TryAppendWhileSealed(item, tag, barrier, this);
 
     /// <summary>
-    /// Offers one message, like <see cref="TryAppend"/> (same outcomes), and records <paramref name="tag"/> against that
-    /// message's position: the reader hands the tag back with exactly this message
-    /// (<see cref="LaneReader{T}.TakeTagOfLastRead"/>), and a close or drain that drops the message reports the tag
-    /// (<see cref="LaneSet{T}.Close"/>, <see cref="LaneReader{T}.DrainBufferedTo"/>). Tags are matched by position, never
-    /// by the message's equality, so two equal messages keep distinct tags. The lane's tag list is allocated on its
-    /// first tagged append and then circulates with the storage.
+    /// Offers one message, like <see cref="TryAppend"/>, tagged with <paramref name="tag"/> (see
+    /// <see cref="LaneAppender{T}.TryAppendTagged"/>).
     /// </summary>
-    public AppendOutcome TryAppendTagged(T item, object tag)
-    {
-        ArgumentNullException.ThrowIfNull(tag);
-        var set = _set;
-        if (set.IsBounded && !set.TryReserve(1))
-        {
-            return set.IsClosed ? AppendOutcome.Closed : AppendOutcome.Full;
-        }
+    public AppendOutcome TryAppendTagged(T item, object tag) => _appender.TryAppendTagged(item, tag, this);
 
-        bool accepted;
-        var wasEmpty = false;
-        using (_lane.Lock())
-        {
-            accepted = !_released && !set.IsClosed;
-            if (accepted)
-            {
-                wasEmpty = _lane.AppendTagged_NeedsLock(item, tag);
-            }
-        }
-
-        return Conclude(accepted, wasEmpty, 1);
-    }
-
-    /// <summary>
-    /// Offers one message as a <em>barrier</em>: like <see cref="TryAppendTagged"/>, and in addition the reader hands it
-    /// out only after every message that any other lane had received before this call (and, as always, after the earlier
-    /// messages of its own lane); the messages behind it in its own lane wait behind it, other lanes go on. So a
-    /// barrier is read after everything appended, through any handle, before it was offered: what the caller appended
-    /// earlier, and what other threads appended and then published to the caller.
-    /// </summary>
-    /// <remarks>
-    /// The marks are read before the append, so a barrier only ever waits for messages appended before it: barriers
-    /// offered at the same time never wait for each other, and the reader can always make progress (every wait points
-    /// to an earlier append). When no other lane has received anything, the barrier carries no marks and costs the
-    /// reader nothing beyond a tagged message.
-    /// </remarks>
-    public AppendOutcome TryAppendBarrier(T item, object tag)
-    {
-        ArgumentNullException.ThrowIfNull(tag);
-        var marks = _set.SnapshotAppendedCounts(_lane);
-        var set = _set;
-        if (set.IsBounded && !set.TryReserve(1))
-        {
-            return set.IsClosed ? AppendOutcome.Closed : AppendOutcome.Full;
-        }
-
-        bool accepted;
-        var wasEmpty = false;
-        using (_lane.Lock())
-        {
-            accepted = !_released && !set.IsClosed;
-            if (accepted)
-            {
-                wasEmpty = _lane.AppendTagged_NeedsLock(item, tag, marks);
-            }
-        }
-
-        return Conclude(accepted, wasEmpty, 1);
-    }
+    /// <summary>Offers one message as a barrier (see <see cref="LaneAppender{T}.TryAppendBarrier"/>).</summary>
+    public AppendOutcome TryAppendBarrier(T item, object tag) => _appender.TryAppendBarrier(item, tag, this);
 
     /// <summary>
     /// Gets how many messages were ever appended to this handle's lane (through every handle that shares it); only grows.
     /// </summary>
-    public long LaneAppendedCount => _lane.AppendedCount;
+    public long LaneAppendedCount => _appender.LaneAppendedCount;
 
     /// <summary>Offers a batch to this handle's lane, atomically: all of it lands contiguously, or none of it.</summary>
-    public AppendOutcome TryAppendMany(ReadOnlySpan<T> items)
-    {
-        if (items.IsEmpty)
-        {
-            return IsOpen() ? AppendOutcome.Appended : AppendOutcome.Closed;
-        }
+    public AppendOutcome TryAppendMany(ReadOnlySpan<T> items) => _appender.TryAppendMany(items, this);
 
-        var set = _set;
-        if (set.IsBounded && !set.TryReserve(items.Length))
-        {
-            return set.IsClosed ? AppendOutcome.Closed : AppendOutcome.Full;
-        }
-
-        bool accepted;
-        var wasEmpty = false;
-        using (_lane.Lock())
-        {
-            accepted = !_released && !set.IsClosed;
-            if (accepted)
-            {
-                wasEmpty = _lane.AppendMany_NeedsLock(items);
-            }
-        }
-
-        return Conclude(accepted, wasEmpty, items.Length);
-    }
-
-    private AppendOutcome Conclude(bool accepted, bool wasEmpty, int count)
-    {
-        if (!accepted)
-        {
-            if (_set.IsBounded)
-            {
-                _set.Release(count);
-            }
-
-            return AppendOutcome.Closed;
-        }
-
-        if (wasEmpty)
-        {
-            // Outside the lane lock: the listener may complete a waiter or schedule work, which must never run
-            // while a sender holds a lock.
-            _set.Listener.OnLaneFilled();
-            return AppendOutcome.AppendedToEmptyLane;
-        }
-
-        return AppendOutcome.Appended;
-    }
+    /// <summary>Gets whether the handle was released; the caller holds the lane lock.</summary>
+    internal bool IsReleased_NeedsLock => _released;
 
     /// <summary>
     /// Appends one message whose room the caller already reserved, without telling the reader (a blocked writer's
@@ -233,107 +92,24 @@ internal sealed class LaneHandle<T>
     /// </summary>
     public AppendOutcome AppendReserved(T item)
     {
-        using (_lane.Lock())
+        var lane = _appender.Lane;
+        using (lane.Lock())
         {
-            if (_released || _set.IsClosed)
+            if (_released || _appender.Set.IsClosed)
             {
                 return AppendOutcome.Closed;
             }
 
-            return _lane.Append_NeedsLock(item) ? AppendOutcome.AppendedToEmptyLane : AppendOutcome.Appended;
+            return lane.Append_NeedsLock(item) ? AppendOutcome.AppendedToEmptyLane : AppendOutcome.Appended;
         }
     }
 
     /// <summary>
-    /// The slow path of a send that waits for room on a full bounded set and whose refusal is no error (an actor's
-    /// <c>TellAsync</c>): queues behind the writers already waiting, in the set's FIFO writer-waiter queue (see
-    /// <see cref="LaneSet{T}.WriteWhenRoomAsync(LaneHandle{T}, T, Action{object, T}, object, CancellationToken)"/>).
+    /// Offers one message to a full set that drops its oldest message to make room (see
+    /// <see cref="LaneAppender{T}.TryAppendDroppingOldest"/>). Not a hot path.
     /// </summary>
-    public ValueTask AppendWhenRoomAsync(T item, Action<object, T> refusalSink, object refusalState, CancellationToken cancellationToken) =>
-        _set.WriteWhenRoomAsync(this, item, refusalSink, refusalState, cancellationToken);
-
-    /// <summary>
-    /// The slow path of a send into a full bounded set whose owner drops the oldest queued message to make room
-    /// (<see cref="LaneSet{T}.DropsOldestWhenFull"/>). "Oldest" is what the lanes still hold (the reader owns what it
-    /// swapped out): the oldest message queued in this handle's own lane, else the oldest of the first other lane, in
-    /// slot order, that holds one. That message is taken out (with its tag, for the caller to fail its request) and its
-    /// room goes to <paramref name="item"/>; when no lane holds anything to drop, <paramref name="item"/> is admitted
-    /// past the capacity (<see cref="LaneSet{T}.ReserveOverCapacity"/>), so the bound stays soft. Refused
-    /// (<see cref="AppendOutcome.Closed"/>) once the set is sealed or closed or the handle released; a message taken out
-    /// before the refusal is still reported through <paramref name="droppedOne"/>. Not a hot path: each drop shifts a
-    /// lane's queued messages down one place under its lock.
-    /// </summary>
-    public AppendOutcome TryAppendDroppingOldest(T item, out bool droppedOne, out T? dropped, out object? droppedTag)
-    {
-        var set = _set;
-        droppedOne = false;
-        dropped = default;
-        droppedTag = null;
-
-        // Own lane first: drop and append in one critical section, so the room passes straight to the new message.
-        bool accepted;
-        var wasEmpty = false;
-        using (_lane.Lock())
-        {
-            if (_released || set.IsClosed)
-            {
-                return AppendOutcome.Closed;
-            }
-
-            if (_lane.TryTakeOldest_NeedsLock(out dropped, out droppedTag))
-            {
-                droppedOne = true;
-                wasEmpty = _lane.Append_NeedsLock(item);
-            }
-        }
-
-        if (droppedOne)
-        {
-            return Conclude(accepted: true, wasEmpty, 1);
-        }
-
-        // Another lane's oldest, under that lane's lock alone (two lane locks are never held at once). The room taken
-        // with it is ours until the append below lands it or Conclude gives it back.
-        var lanes = set.Lanes;
-        var inUse = set.LanesInUse;
-        for (var slot = 0; slot < inUse && !droppedOne; slot++)
-        {
-            // Volatile slot read: a lane created by a sender on another core is seen fully constructed.
-            var lane = Volatile.Read(ref lanes[slot]);
-            if (lane is null || ReferenceEquals(lane, _lane) || !lane.HasItems)
-            {
-                continue;
-            }
-
-            using (lane.Lock())
-            {
-                // Under the lane lock, as an append: a close that set its flag drains this lane after taking the lock.
-                if (set.IsClosed)
-                {
-                    return AppendOutcome.Closed;
-                }
-
-                droppedOne = lane.TryTakeOldest_NeedsLock(out dropped, out droppedTag);
-            }
-        }
-
-        if (!droppedOne)
-        {
-            // Nothing queued to drop: the reader holds every message counted against the capacity.
-            set.ReserveOverCapacity();
-        }
-
-        using (_lane.Lock())
-        {
-            accepted = !_released && !set.IsClosed;
-            if (accepted)
-            {
-                wasEmpty = _lane.Append_NeedsLock(item);
-            }
-        }
-
-        return Conclude(accepted, wasEmpty, 1);
-    }
+    public AppendOutcome TryAppendDroppingOldest(T item, out bool droppedOne, out T? dropped, out object? droppedTag) =>
+        _appender.TryAppendDroppingOldest(item, out droppedOne, out dropped, out droppedTag, this);
 
     /// <summary>Gets the error this handle was completed with; meaningful once <see cref="IsReleased"/>.</summary>
     // Volatile: read after the lane lock showed the release, or from a waiter pass that came after it.
@@ -342,7 +118,7 @@ internal sealed class LaneHandle<T>
     /// <summary>Gets whether the handle was released (completed or disposed).</summary>
     public bool IsReleased()
     {
-        using (_lane.Lock())
+        using (_appender.Lane.Lock())
         {
             return _released;
         }
@@ -357,18 +133,12 @@ internal sealed class LaneHandle<T>
         : new ChannelClosedException("The channel was closed by its receiver.");
 
     /// <summary>Gets whether a send through this handle could succeed right now.</summary>
-    public bool IsOpen()
-    {
-        using (_lane.Lock())
-        {
-            return !_released && !_set.IsClosed;
-        }
-    }
+    public bool IsOpen() => _appender.IsOpen(this);
 
     /// <summary>Releases the handle; idempotent. Returns <see langword="true"/> for the call that released it.</summary>
     public bool Release(Exception? error)
     {
-        using (_lane.Lock())
+        using (_appender.Lane.Lock())
         {
             if (_released)
             {
@@ -379,16 +149,16 @@ internal sealed class LaneHandle<T>
             _completionError = error;
         }
 
-        if (_set.IsBounded)
+        if (_appender.Set.IsBounded)
         {
             // This handle's writes waiting for room fail now (other handles' keep waiting): a producer that completes
             // or disposes its handle must not hang in its own pending WriteAsync.
-            _set.FailWriterWaiters(this);
+            _appender.Set.FailWriterWaiters(this);
         }
 
         if (_counted)
         {
-            _set.ReleaseSender(error);
+            _appender.Set.ReleaseSender(error);
         }
 
         return true;

@@ -109,7 +109,6 @@ internal sealed partial class LaneReader<T>
     /// <summary>Gets whether every other lane has handed out the messages <paramref name="marks"/> counts.</summary>
     private bool IsReached(long[] marks, int ownSlot)
     {
-        var lanes = _set.Lanes;
         for (var slot = 0; slot < marks.Length; slot++)
         {
             var mark = marks[slot];
@@ -119,7 +118,7 @@ internal sealed partial class LaneReader<T>
             }
 
             // The lane exists: it had received messages when the marks were read. Volatile slot read, as in the scan.
-            var lane = Volatile.Read(ref lanes[slot])!;
+            var lane = _set.LaneAt(slot)!;
             var unread = UnreadFrom(slot);
             if (lane.HandedOutCount - unread < mark && !IsSettledByDrops(lane, unread, mark))
             {
@@ -133,7 +132,7 @@ internal sealed partial class LaneReader<T>
     /// <summary>
     /// Gets whether every message <paramref name="lane"/> received up to <paramref name="mark"/> is handled or dropped
     /// although its handed-out count says otherwise: a sender of a full mailbox that drops its oldest message
-    /// (<see cref="LaneHandle{T}.TryAppendDroppingOldest"/>) can empty a lane, which is then never swapped again to bring
+    /// (<see cref="LaneAppender{T}.TryAppendDroppingOldest"/>) can empty a lane, which is then never swapped again to bring
     /// its count up. An empty lane of which the reader holds nothing unread has let go of everything it received: to the
     /// reader (handled, since none is unread) or dropped. Only reached when the count falls short, so never on a
     /// mailbox that drops nothing, once its lanes are swapped.
@@ -164,7 +163,7 @@ internal sealed partial class LaneReader<T>
         var held = new HeldBatch(_batch, _index, _count, _batchTags, _tagCursor, _nextTagIndex, _barrierCursor, _roomReleased);
 
         // Written by the reader only; read racily (Volatile) by BufferedCount on a metrics thread.
-        Volatile.Write(ref _held, _held ?? new HeldBatch?[_set.Lanes.Length]);
+        Volatile.Write(ref _held, _held ?? new HeldBatch?[_set.LaneCount]);
         _held![_batchSlot] = held;
         Volatile.Write(ref _heldCount, _heldCount + 1);
 

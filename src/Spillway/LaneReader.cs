@@ -193,8 +193,8 @@ internal sealed partial class LaneReader<T>
         // Only the slots in use are looked at (the others hold no lane yet), in the order a scan of every slot from the
         // cursor would visit them: from the cursor to the last slot in use, then from the first. A cursor on a slot not
         // in use starts from the first (the slots from it to the end hold no lane).
-        var lanes = _set.Lanes;
-        var inUse = _set.LanesInUse;
+        var set = _set;
+        var inUse = set.LanesInUse;
         var start = _cursor < inUse ? _cursor : 0;
         for (var step = 0; step < inUse; step++)
         {
@@ -210,7 +210,7 @@ internal sealed partial class LaneReader<T>
             {
                 if (TryResumeHeld(slot))
                 {
-                    _cursor = slot + 1 == lanes.Length ? 0 : slot + 1;
+                    _cursor = slot + 1 == set.LaneCount ? 0 : slot + 1;
                     return true;
                 }
 
@@ -218,7 +218,7 @@ internal sealed partial class LaneReader<T>
             }
 
             // Volatile slot read: a lane created by a sender on another core is seen fully constructed.
-            var lane = Volatile.Read(ref lanes[slot]);
+            var lane = set.LaneAt(slot);
             if (lane is null || !lane.HasItems)
             {
                 continue;
@@ -239,7 +239,7 @@ internal sealed partial class LaneReader<T>
 
             // One past the lane taken, counting every slot, not only those in use: a lane added in the next slot is served
             // next, as in a scan of every slot.
-            _cursor = slot + 1 == lanes.Length ? 0 : slot + 1;
+            _cursor = slot + 1 == set.LaneCount ? 0 : slot + 1;
             if (taken != 0)
             {
                 _count = taken;
@@ -380,12 +380,11 @@ internal sealed partial class LaneReader<T>
             largest = _batch.Length;
         }
 
-        var lanes = _set.Lanes;
         var inUse = _set.LanesInUse;
         for (var i = 0; i < inUse; i++)
         {
             // Volatile slot read, as in the scan: a lane created on another core is seen fully constructed.
-            var lane = Volatile.Read(ref lanes[i]);
+            var lane = _set.LaneAt(i);
             if (lane is null)
             {
                 continue;

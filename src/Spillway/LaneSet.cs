@@ -1,22 +1,36 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Spillway;
 
 /// <summary>
-/// The shared state of one spillway channel: the fixed array of lanes, the count of live sender handles, the closed
+/// The shared state of one spillway channel: the lanes, the count of live sender handles, the closed
 /// flag, and the capacity gate. <see cref="LaneHandle{T}"/> writes into it; one <see cref="LaneReader{T}"/> reads.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Thread-safety: any number of sender threads, exactly one reader. No operation takes a lock other than the lock of
 /// one lane (and, on the bounded-and-full slow path only, <see cref="WriterWaitersLock"/>).
+/// </para>
+/// <para>
+/// The set is itself the lane of slot 0 (it derives from <see cref="Lane{T}"/>): every channel and every mailbox has
+/// that lane, so an idle mailbox told through one reference holds one object for its lanes, with no slot array and no
+/// padding. The lane's spin lock and fields are the base class's; the set's own fields are separate, and the set's
+/// monitor (<see cref="WriterWaitersLock"/>) is not the lane lock.
+/// </para>
 /// </remarks>
-internal sealed partial class LaneSet<T>
+internal sealed partial class LaneSet<T> : Lane<T>
 {
     /// <summary>
-    /// The lanes, created on first use so an idle channel with one sender holds one lane. A slot goes from
-    /// <see langword="null"/> to a lane once, by compare-and-swap, and never changes after that.
+    /// The lanes of slots 1 and up (entry 0 is never used), created when a handle first claims such a slot, so a
+    /// mailbox told only through one reference carries no array. The array goes from <see langword="null"/> to an
+    /// array once, by compare-and-swap, and is never replaced; a slot goes from <see langword="null"/> to a lane once,
+    /// by compare-and-swap, and never changes after that.
     /// </summary>
-    private readonly Lane<T>?[] _lanes;
+    private Lane<T>?[]? _lanes;
+
+    /// <summary>How many lane slots the set has (the channel's or mailbox's configured lane count).</summary>
+    private readonly int _laneCount;
 
     /// <summary>The soft bound on queued messages; <see cref="int.MaxValue"/> when unbounded.</summary>
     private readonly int _capacity;
@@ -49,30 +63,66 @@ internal sealed partial class LaneSet<T>
     private Exception? _completionError;
 
     /// <summary>
-    /// Guards the writer-waiter queues (see LaneSet.WriterWaiters.cs); taken only when a bounded channel is full. The
-    /// private lane array doubles as the lock object so an idle mailbox carries no extra object for it.
+    /// Guards the writer-waiter queues (see LaneSet.WriterWaiters.cs); taken only when a bounded channel is full. The set
+    /// itself is the lock object (it is internal and nothing else locks it), so an idle mailbox carries no extra object
+    /// for it.
     /// </summary>
-    private object WriterWaitersLock => _lanes;
+    private object WriterWaitersLock => this;
 
     public LaneSet(int laneCount, int? capacity, ILaneListener listener, bool dropsOldestWhenFull = false)
     {
         Debug.Assert(laneCount >= 1, "Options are validated before a lane set is built.");
-        _lanes = new Lane<T>?[laneCount];
+        _laneCount = laneCount;
         _capacity = capacity ?? int.MaxValue;
-        IsBounded = capacity.HasValue;
         DropsOldestWhenFull = dropsOldestWhenFull && capacity.HasValue;
         _listener = listener;
     }
 
-    /// <summary>Gets the lane slots; a slot may be <see langword="null"/> until a handle first uses it.</summary>
-    public Lane<T>?[] Lanes => _lanes;
+    /// <summary>Gets how many lane slots the set has.</summary>
+    public int LaneCount => _laneCount;
 
-    /// <summary>Gets whether a capacity was set.</summary>
-    public bool IsBounded { get; }
+    /// <summary>
+    /// Gets a snapshot of the lane slots (a new array; a slot is <see langword="null"/> until a handle first uses it). For
+    /// tests and slow paths; scans use <see cref="LaneAt"/>.
+    /// </summary>
+    public Lane<T>?[] Lanes
+    {
+        get
+        {
+            var snapshot = new Lane<T>?[_laneCount];
+            for (var i = 0; i < snapshot.Length; i++)
+            {
+                snapshot[i] = LaneAt(i);
+            }
+
+            return snapshot;
+        }
+    }
+
+    /// <summary>
+    /// Gets the lane in <paramref name="slot"/>, or <see langword="null"/> if no handle has created it yet. Lock-free;
+    /// a lane created on another core is seen fully constructed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Lane<T>? LaneAt(int slot)
+    {
+        // Volatile reads (acquire), as the scans did on the slot array: the lane, and the array, were published by
+        // compare-and-swap after construction, and the reader then reads their fields through these references.
+        if (slot == 0)
+        {
+            return this;
+        }
+
+        var lanes = Volatile.Read(ref _lanes);
+        return lanes is null ? null : Volatile.Read(ref lanes[slot]);
+    }
+
+    /// <summary>Gets whether a capacity was set (a capacity of <see cref="int.MaxValue"/> bounds nothing, and counts as none).</summary>
+    public bool IsBounded => _capacity != int.MaxValue;
 
     /// <summary>
     /// Gets whether the owner asked a send into the full set to drop the oldest queued message rather than fail (an
-    /// actor's <c>MailboxOverflow.DropOldest</c>); read only on that slow path (<see cref="LaneHandle{T}.TryAppendDroppingOldest"/>).
+    /// actor's <c>MailboxOverflow.DropOldest</c>); read only on that slow path (<see cref="LaneAppender{T}.TryAppendDroppingOldest"/>).
     /// A bool beside <see cref="IsBounded"/>: it takes the padding after it, no extra memory per mailbox.
     /// </summary>
     public bool DropsOldestWhenFull { get; }
@@ -153,20 +203,36 @@ internal sealed partial class LaneSet<T>
     public Lane<T> AcquireLane()
     {
         // Interlocked: two handles created at once must get different lane numbers.
-        var index = (int)((uint)(Interlocked.Increment(ref _handlesCreated) - 1) % (uint)_lanes.Length);
+        var index = (int)((uint)(Interlocked.Increment(ref _handlesCreated) - 1) % (uint)_laneCount);
 
         // Before the lane is read or created: this handle never appends to a slot that a scan leaves out. Handles
         // created at once claim different slots; the count ends at the highest and never goes back.
         AtomicMax.RaiseTo(ref _lanesInUse, index + 1);
-        var lane = Volatile.Read(ref _lanes[index]);
+        if (index == 0)
+        {
+            // The set itself, created with it: nothing to publish.
+            return this;
+        }
+
+        // CAS: handles racing to claim the first slot past 0 end up with one array. It is never replaced, so a lane
+        // installed in it below is never lost (slot 0 is the set itself, so the array copies nothing).
+        var lanes = Volatile.Read(ref _lanes);
+        if (lanes is null)
+        {
+            var createdArray = new Lane<T>?[_laneCount];
+            lanes = Interlocked.CompareExchange(ref _lanes, createdArray, null) ?? createdArray;
+        }
+
+        var lane = Volatile.Read(ref lanes[index]);
         if (lane is not null)
         {
             return lane;
         }
 
-        // CAS: two handles racing to create the same lane must end up sharing one; the loser's lane is garbage.
-        var created = new Lane<T>();
-        return Interlocked.CompareExchange(ref _lanes[index], created, null) ?? created;
+        // CAS: two handles racing to create the same lane must end up sharing one; the loser's lane is garbage. Padded:
+        // lanes past the first are made one after another for senders on different threads (see PaddedLane).
+        var created = new PaddedLane<T>();
+        return Interlocked.CompareExchange(ref lanes[index], created, null) ?? created;
     }
 
     /// <summary>Reserves room for <paramref name="count"/> messages on a bounded channel.</summary>
@@ -247,14 +313,13 @@ internal sealed partial class LaneSet<T>
     /// </summary>
     public long[]? SnapshotAppendedCounts(Lane<T> own)
     {
-        var lanes = _lanes;
         var inUse = LanesInUse;
         long[]? marks = null;
         for (var i = 0; i < inUse; i++)
         {
             // Volatile slot read: a lane created on another core is seen fully constructed. Its count is read with
             // acquire (AppendedCount), pairing with the release store of every append: what it counts is visible.
-            var lane = Volatile.Read(ref lanes[i]);
+            var lane = LaneAt(i);
             if (lane is null || ReferenceEquals(lane, own))
             {
                 continue;
@@ -273,13 +338,12 @@ internal sealed partial class LaneSet<T>
     /// <summary>Gets whether any lane holds messages, looking at every lane in use without locks.</summary>
     public bool AnyLaneHasItems()
     {
-        var lanes = _lanes;
         var inUse = LanesInUse;
         for (var i = 0; i < inUse; i++)
         {
-            // A plain slot read: the lane's fields are read through the reference loaded here (a dependent load), so a
-            // lane published by another thread is seen fully constructed.
-            if (lanes[i] is { } lane && lane.HasItems)
+            // The lane's fields are read through the reference loaded here (a dependent load), so a lane published by
+            // another thread is seen fully constructed.
+            if (LaneAt(i) is { } lane && lane.HasItems)
             {
                 return true;
             }
@@ -294,9 +358,9 @@ internal sealed partial class LaneSet<T>
     /// </summary>
     public bool AnyLaneHasItemsLocked()
     {
-        for (var i = 0; i < _lanes.Length; i++)
+        for (var i = 0; i < _laneCount; i++)
         {
-            var lane = Volatile.Read(ref _lanes[i]);
+            var lane = LaneAt(i);
             if (lane is null)
             {
                 continue;
@@ -318,9 +382,9 @@ internal sealed partial class LaneSet<T>
     public int CountQueuedInLanes()
     {
         var total = 0;
-        for (var i = 0; i < _lanes.Length; i++)
+        for (var i = 0; i < _laneCount; i++)
         {
-            var lane = Volatile.Read(ref _lanes[i]);
+            var lane = LaneAt(i);
             if (lane is not null)
             {
                 total += lane.CountEstimate;
@@ -373,9 +437,9 @@ internal sealed partial class LaneSet<T>
             return false;
         }
 
-        for (var i = 0; i < _lanes.Length; i++)
+        for (var i = 0; i < _laneCount; i++)
         {
-            var lane = Volatile.Read(ref _lanes[i]);
+            var lane = LaneAt(i);
             if (lane is null)
             {
                 continue;

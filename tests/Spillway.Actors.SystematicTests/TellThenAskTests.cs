@@ -34,7 +34,7 @@ public class TellThenAskTests
             viaA.Tell(new Counted(2, null));
         });
         var tellerB = Task.Run(() => viaB.Tell(new Counted(4, null)));
-        var askerD = Task.Run(() => viaD.Ask<int>(reply => new Counted(0, reply), Timeout.InfiniteTimeSpan));
+        var askerD = Task.Run(() => viaD.Ask<int>(reply => new Counted(0, reply), Timeout.InfiniteTimeSpan).AsTask());
         await tellerA;
 
         var seen = await viaC.Ask<int>(reply => new Counted(0, reply), Timeout.InfiniteTimeSpan);

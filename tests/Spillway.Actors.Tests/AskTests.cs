@@ -67,7 +67,7 @@ public sealed class AskTests
         await using var system = ActorSystem.Create(new ActorSystemOptions { TimeProvider = time });
         var actor = SpawnAnswerer(system);
 
-        var late = actor.Ask<int>(r => new Request(Answer.Keep, 0, r), TimeSpan.FromSeconds(1));
+        var late = actor.Ask<int>(r => new Request(Answer.Keep, 0, r), TimeSpan.FromSeconds(1)).AsTask();
         time.Advance(TimeSpan.FromSeconds(1));
         Assert.That(async () => await late.OrTimeout(), Throws.TypeOf<TimeoutException>());
 
@@ -304,7 +304,7 @@ public sealed class AskTests
         var actor = SpawnAnswerer(system);
 
         var asks = Enumerable.Range(0, 10_000)
-            .Select(i => Task.Run(() => actor.Ask<int>(r => new Request(Answer.Echo, i, r), Wait.Timeout)))
+            .Select(i => Task.Run(() => actor.Ask<int>(r => new Request(Answer.Echo, i, r), Wait.Timeout).AsTask()))
             .ToArray();
         var replies = await Task.WhenAll(asks).OrTimeout();
 

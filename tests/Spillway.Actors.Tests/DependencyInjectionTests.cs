@@ -79,7 +79,7 @@ public sealed class DependencyInjectionTests
         await using (system)
         {
             var actors = Enumerable.Range(0, 100).Select(_ => system.Spawn<InjectedActor, ProbeRequest>()).ToArray();
-            var ids = await Task.WhenAll(actors.Select(actor => actor.Ask<ProbeReply>(reply => new ProbeRequest(reply), Wait.Timeout)));
+            var ids = await Task.WhenAll(actors.Select(actor => actor.Ask<ProbeReply>(reply => new ProbeRequest(reply), Wait.Timeout).AsTask()));
 
             await system.ShutdownAsync().OrTimeout();
 

@@ -212,7 +212,7 @@ public sealed class FaultIsolationTests
         Assert.That(system.ActorCount, Is.Zero);
     }
 
-    private static Task<int> CountAsync(ActorRef<Job> actor) => actor.Ask<int>(reply => new Job(Reply: reply), Wait.Timeout);
+    private static Task<int> CountAsync(ActorRef<Job> actor) => actor.Ask<int>(reply => new Job(Reply: reply), Wait.Timeout).AsTask();
 
     private static async void FailInAsyncVoid(FailPoint failPoint, Task gate)
     {

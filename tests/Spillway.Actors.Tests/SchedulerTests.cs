@@ -53,7 +53,7 @@ public sealed class SchedulerTests
 
         var replies = await Task.WhenAll(Enumerable.Range(0, 50)
             .Select(i => system.Spawn(() => DelegateActor<Reply<int>>.Of(reply => reply.Send(i))))
-            .Select(actor => actor.Ask<int>(reply => reply, Wait.Timeout)));
+            .Select(actor => actor.Ask<int>(reply => reply, Wait.Timeout).AsTask()));
 
         Assert.That(replies, Is.EqualTo(Enumerable.Range(0, 50)));
         release.Release();

@@ -109,7 +109,7 @@ public sealed class ShutdownTests
             Assert.That(workers, Has.Count.EqualTo(4));
             Assert.That(workers, Has.All.Matches<Thread>(thread => thread.IsAlive));
             var actors = Enumerable.Range(0, 100).Select(_ => system.Spawn(() => DelegateActor<Reply<int>>.Of(reply => reply.Send(1)))).ToArray();
-            var replies = await Task.WhenAll(actors.Select(actor => actor.Ask<int>(reply => reply, Wait.Timeout)));
+            var replies = await Task.WhenAll(actors.Select(actor => actor.Ask<int>(reply => reply, Wait.Timeout).AsTask()));
             Assert.That(replies.Sum(), Is.EqualTo(100));
         }
 

@@ -97,6 +97,7 @@ public sealed class WatchTests
         await watcher.Started.Task.OrTimeout();
 
         watcher.Self.Tell("unwatch");
+        await watcher.Unwatched.Task.OrTimeout();
         await system.StopAsync(target).OrTimeout();
 
         // The watcher's notifications are told through its own reference, as this probe is: it comes after them.
@@ -205,6 +206,7 @@ public sealed class WatchTests
                     if (message == unwatchOn)
                     {
                         context.Unwatch(target);
+                        probe.Unwatched.TrySetResult();
                     }
                     else if (message == failOn)
                     {
@@ -237,6 +239,8 @@ public sealed class WatchTests
         public TaskCompletionSource Restarted { get; } = Wait.Signal();
 
         public TaskCompletionSource Probed { get; } = Wait.Signal();
+
+        public TaskCompletionSource Unwatched { get; } = Wait.Signal();
     }
 
     [Test]

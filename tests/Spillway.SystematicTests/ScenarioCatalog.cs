@@ -7,6 +7,7 @@ internal static class ScenarioCatalog
     {
         ["SendVsSwap.TwoHandles"] = SendVsSwapTests.TwoSendersAndItemReaderAsync,
         ["SendVsSwap.SharedLaneBatches"] = SendVsSwapTests.SendersAndBatchReaderAsync,
+        ["LaneCreation.ClonesRacingForSlots"] = LaneCreationTests.ClonesRacingForSlotsAsync,
         ["SendVsClose.Complete"] = () => SendVsCloseTests.CompleteRacingSendsAsync(withError: false),
         ["SendVsClose.CompleteWithError"] = () => SendVsCloseTests.CompleteRacingSendsAsync(withError: true),
         ["LastSender.ParkedReader"] = LastSenderCloseRaceTests.ParkedReaderAsync,

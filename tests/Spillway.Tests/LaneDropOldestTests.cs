@@ -1,7 +1,7 @@
 namespace Spillway.Tests;
 
 /// <summary>
-/// Dropping the oldest queued message to make room in a full set (<see cref="LaneHandle{T}.TryAppendDroppingOldest"/>,
+/// Dropping the oldest queued message to make room in a full set (<see cref="LaneAppender{T}.TryAppendDroppingOldest"/>,
 /// an actor's <c>MailboxOverflow.DropOldest</c>): the oldest of the sender's own lane, else of another lane; the
 /// dropped message's tag comes back with it and the tags behind it stay with their messages; and a barrier that waited
 /// for a message the drop took out of a lane it emptied is not held forever.

@@ -16,6 +16,9 @@ internal static class Wait
 
     public static Task<T> OrTimeout<T>(this Task<T> task) => task.WaitAsync(Timeout);
 
+    /// <summary>Waits for an ask (a value task, taken over once as a task here) with the timeout.</summary>
+    public static Task<T> OrTimeout<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(Timeout);
+
     /// <summary>Waits for a countdown to reach zero; <see langword="false"/> if it did not within the timeout.</summary>
     public static bool For(CountdownEvent countdown) => countdown.Wait(Timeout);
 
