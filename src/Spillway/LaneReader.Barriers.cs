@@ -27,11 +27,11 @@ namespace Spillway;
 /// </remarks>
 internal sealed partial class LaneReader<T>
 {
-    /// <summary>The batches held behind a barrier, by lane slot; created on the first hold.</summary>
+    /// <summary>
+    /// The batches held behind a barrier, by lane slot: created by a hold, and dropped again when the last held batch is
+    /// resumed or discarded, so <see langword="null"/> means "nothing held" (one null test on the paths without a hold).
+    /// </summary>
     private HeldBatch?[]? _held;
-
-    /// <summary>How many entries of <see cref="_held"/> are set (0 on every path without a held batch).</summary>
-    private int _heldCount;
 
     /// <summary>The position, in <see cref="_batchTags"/>, of the next barrier of the current batch; -1 when none is left.</summary>
     private int _barrierCursor = -1;
@@ -41,7 +41,8 @@ internal sealed partial class LaneReader<T>
     {
         get
         {
-            if (Volatile.Read(ref _heldCount) == 0 || Volatile.Read(ref _held) is not { } held)
+            // Volatile: a metrics thread reads this racily; it sees null or an array the reader published.
+            if (Volatile.Read(ref _held) is not { } held)
             {
                 return 0;
             }
@@ -147,7 +148,7 @@ internal sealed partial class LaneReader<T>
     private int UnreadFrom(int slot)
     {
         var unread = _batchSlot == slot ? _count - _index : 0;
-        if (_heldCount != 0 && _held![slot] is { } held)
+        if (_held?[slot] is { } held)
         {
             unread += held.Count - held.Index;
         }
@@ -163,9 +164,9 @@ internal sealed partial class LaneReader<T>
         var held = new HeldBatch(_batch, _index, _count, _batchTags, _tagCursor, _nextTagIndex, _barrierCursor, _roomReleased);
 
         // Written by the reader only; read racily (Volatile) by BufferedCount on a metrics thread.
-        Volatile.Write(ref _held, _held ?? new HeldBatch?[_set.LaneCount]);
-        _held![_batchSlot] = held;
-        Volatile.Write(ref _heldCount, _heldCount + 1);
+        var heldBatches = _held ?? new HeldBatch?[_set.LaneCount];
+        heldBatches[_batchSlot] = held;
+        Volatile.Write(ref _held, heldBatches);
 
         // The lane gets fresh storage at the next swap (rare: only a barrier that has to wait gets here).
         _batch = [];
@@ -189,7 +190,11 @@ internal sealed partial class LaneReader<T>
         }
 
         _held[slot] = null;
-        Volatile.Write(ref _heldCount, _heldCount - 1);
+        if (Array.TrueForAll(_held, static batch => batch is null))
+        {
+            // The last held batch resumed: nothing is held any more.
+            Volatile.Write(ref _held, null);
+        }
 
         // The reader's own (recycled, empty) storage is let go; the held batch's storage carries on.
         _batch = held.Items;
@@ -235,7 +240,7 @@ internal sealed partial class LaneReader<T>
             heldBatches[slot] = null;
         }
 
-        Volatile.Write(ref _heldCount, 0);
+        Volatile.Write(ref _held, null);
     }
 
     /// <summary>The rest of a batch waiting behind its barrier, with the reader's cursors into it.</summary>

@@ -107,7 +107,7 @@ internal sealed partial class LaneReader<T>
     public int LargestStorageSeen => _largestSeen;
 
     /// <summary>Gets whether the current batch, or a batch held behind a barrier, still holds unread messages.</summary>
-    public bool HasBuffered => _index < _count || _heldCount != 0;
+    public bool HasBuffered => _index < _count || _held is not null;
 
     /// <summary>Gets how many messages of the current batch (and held batches) are unread. Racy when read by another thread.</summary>
     public int BufferedCount => Math.Max(0, Volatile.Read(ref _count) - Volatile.Read(ref _index)) + HeldUnreadCount;
@@ -206,7 +206,7 @@ internal sealed partial class LaneReader<T>
 
             // A lane whose batch waits behind a barrier is served from that batch, never swapped again meanwhile: its
             // new messages are behind the barrier too.
-            if (_heldCount != 0 && IsHeld(slot))
+            if (_held is not null && IsHeld(slot))
             {
                 if (TryResumeHeld(slot))
                 {
@@ -281,7 +281,7 @@ internal sealed partial class LaneReader<T>
     /// </summary>
     public void DiscardBuffered(List<object>? droppedTags = null)
     {
-        if (_heldCount != 0)
+        if (_held is not null)
         {
             DiscardHeld(destination: null, droppedTags);
         }
@@ -301,7 +301,7 @@ internal sealed partial class LaneReader<T>
     /// </summary>
     public void DrainBufferedTo(List<T> destination, List<object>? droppedTags = null)
     {
-        if (_heldCount != 0)
+        if (_held is not null)
         {
             DiscardHeld(destination, droppedTags);
         }

@@ -23,13 +23,11 @@ internal sealed partial class LaneSet<T>
         waiter.Handle.Set.OnWriterWaiterCancelled(waiter, token);
     };
 
-    /// <summary>Blocked <c>WriteAsync</c> calls, oldest first; under <see cref="WriterWaitersLock"/>.</summary>
-    private WriterWaiter<T>? _blockedHead;
-    private WriterWaiter<T>? _blockedTail;
-
-    /// <summary>Waiting <c>WaitToWriteAsync</c> calls; under <see cref="WriterWaitersLock"/>.</summary>
-    private WriterWaiter<T>? _waitingHead;
-    private WriterWaiter<T>? _waitingTail;
+    /// <summary>
+    /// The two queues, created under <see cref="WriterWaitersLock"/> by the first writer that has to wait and only ever
+    /// touched under it: a channel or mailbox that is never full carries one null reference for them, not four.
+    /// </summary>
+    private WriterQueues? _writerQueues;
 
     /// <summary>Queued waiters of both kinds: changed under the lock, read without it by <see cref="Release"/>.</summary>
     private int _writerWaiterCount;
@@ -87,7 +85,7 @@ internal sealed partial class LaneSet<T>
         var filled = false;
         lock (WriterWaitersLock)
         {
-            for (var waiter = _blockedHead; waiter is not null;)
+            for (var waiter = _writerQueues?.BlockedHead; waiter is not null;)
             {
                 var next = waiter.Next;
                 if (handle is null || waiter.Handle == handle)
@@ -100,7 +98,7 @@ internal sealed partial class LaneSet<T>
                 waiter = next;
             }
 
-            for (var waiter = _waitingHead; waiter is not null;)
+            for (var waiter = _writerQueues?.WaitingHead; waiter is not null;)
             {
                 var next = waiter.Next;
                 if (handle is null || waiter.Handle == handle)
@@ -199,7 +197,12 @@ internal sealed partial class LaneSet<T>
     /// <summary>Gives room to blocked writes first (oldest first, their messages handed to their lanes), then tells the waiting ones.</summary>
     private void DispatchNeedsLock(ref CompletionChain done, ref bool filled)
     {
-        while (_blockedHead is { } waiter)
+        if (_writerQueues is not { } queues)
+        {
+            return;
+        }
+
+        while (queues.BlockedHead is { } waiter)
         {
             // Interlocked: the reservation races with sends' reservations and the reader's releases on one counter.
             if (Interlocked.Add(ref _queued, 1) > _capacity)
@@ -227,9 +230,9 @@ internal sealed partial class LaneSet<T>
             done.Add(waiter);
         }
 
-        if (_blockedHead is null && _waitingHead is not null && Volatile.Read(ref _queued) < _capacity)
+        if (queues.BlockedHead is null && queues.WaitingHead is not null && Volatile.Read(ref _queued) < _capacity)
         {
-            while (_waitingHead is { } waiting)
+            while (queues.WaitingHead is { } waiting)
             {
                 Unlink(waiting);
                 waiting.Result = true;
@@ -285,8 +288,9 @@ internal sealed partial class LaneSet<T>
 
     private void Append(WriterWaiter<T> waiter)
     {
-        ref var head = ref waiter.HasItem ? ref _blockedHead : ref _waitingHead;
-        ref var tail = ref waiter.HasItem ? ref _blockedTail : ref _waitingTail;
+        var queues = _writerQueues ??= new WriterQueues();
+        ref var head = ref waiter.HasItem ? ref queues.BlockedHead : ref queues.WaitingHead;
+        ref var tail = ref waiter.HasItem ? ref queues.BlockedTail : ref queues.WaitingTail;
         waiter.Previous = tail;
         if (tail is null)
         {
@@ -311,8 +315,10 @@ internal sealed partial class LaneSet<T>
 
     private void Unlink(WriterWaiter<T> waiter)
     {
-        ref var head = ref waiter.HasItem ? ref _blockedHead : ref _waitingHead;
-        ref var tail = ref waiter.HasItem ? ref _blockedTail : ref _waitingTail;
+        // Only queued waiters are unlinked, so the queues exist.
+        var queues = _writerQueues!;
+        ref var head = ref waiter.HasItem ? ref queues.BlockedHead : ref queues.WaitingHead;
+        ref var tail = ref waiter.HasItem ? ref queues.BlockedTail : ref queues.WaitingTail;
         if (waiter.Previous is null)
         {
             head = waiter.Next;
@@ -339,6 +345,18 @@ internal sealed partial class LaneSet<T>
         {
             Interlocked.Decrement(ref _blockedWriterCount);
         }
+    }
+
+    /// <summary>The two waiter queues; every field under <see cref="WriterWaitersLock"/>.</summary>
+    private sealed class WriterQueues
+    {
+        /// <summary>Blocked <c>WriteAsync</c> calls, oldest first.</summary>
+        public WriterWaiter<T>? BlockedHead;
+        public WriterWaiter<T>? BlockedTail;
+
+        /// <summary>Waiting <c>WaitToWriteAsync</c> calls.</summary>
+        public WriterWaiter<T>? WaitingHead;
+        public WriterWaiter<T>? WaitingTail;
     }
 
     /// <summary>The waiters one pass took out, in the order they were taken, to complete after the lock is left.</summary>
