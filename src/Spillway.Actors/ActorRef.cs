@@ -114,7 +114,8 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// message, and the waiting calls get it in the order they started waiting, whatever their reference, so each
     /// reference's messages keep their order. While calls wait, the room is theirs: a <see cref="Tell"/> or
     /// <see cref="TryTell"/> that comes later finds the mailbox full. The bound stays soft (see
-    /// <see cref="SpawnOptions.MailboxCapacity"/>). Only the wait allocates (one waiter object).
+    /// <see cref="SpawnOptions.MailboxCapacity"/>). Only a call that waits allocates (its waiter, and a handle on this
+    /// reference's lane for the waiter queue).
     /// </para>
     /// <para>
     /// A message to a stopped actor or a shut-down system becomes a dead letter, as with <see cref="Tell"/>, and the
