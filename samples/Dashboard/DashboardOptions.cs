@@ -44,7 +44,7 @@ internal sealed class DashboardOptions
     /// <summary>Gets or sets how long the archive writer takes per alert, in milliseconds (a slow store).</summary>
     public int ArchiveWriteMilliseconds { get; set; } = 4;
 
-    /// <summary>Gets or sets the archive writer's mailbox capacity; alerts beyond it become dead letters.</summary>
+    /// <summary>Gets or sets the archive writer's mailbox capacity; while it is full the aggregators wait for room.</summary>
     public int ArchiveCapacity { get; set; } = 1000;
 
     /// <summary>Gets or sets how often a malformed record is sent, making a parser fail and restart, in seconds; 0 never.</summary>

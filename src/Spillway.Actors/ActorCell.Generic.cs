@@ -126,7 +126,7 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     public ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options, Delegate factory)
         : base(system, parent, name, strategy)
     {
-        _reader = new LaneReader<TMsg>(new LaneSet<TMsg>(options.MailboxLanes, options.MailboxCapacity, this));
+        _reader = new LaneReader<TMsg>(new LaneSet<TMsg>(options.MailboxLanes, options.MailboxCapacity, this, options.MailboxOverflow == MailboxOverflow.DropOldest));
         _factory = factory;
         Self = new ActorRef<TMsg>(this);
     }
@@ -209,12 +209,44 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         return reason;
     }
 
+    /// <summary>
+    /// A message a full mailbox dropped to make room (<see cref="MailboxOverflow.DropOldest"/>): a dead letter with
+    /// <see cref="DeadLetterReason.MailboxFull"/>, and the ask whose request it was (its <paramref name="tag"/>) fails.
+    /// Called by the teller, outside every lock.
+    /// </summary>
+    public void OnDroppedOldest(TMsg message, object? tag)
+    {
+        System.PublishDeadLetter(message, Path, DeadLetterReason.MailboxFull, TypeTag);
+        if (tag is IPendingReply ask)
+        {
+            ask.FailUndelivered(Path, DeadLetterReason.MailboxFull);
+        }
+    }
+
+    /// <summary>
+    /// A <see cref="ActorRef{TMsg}.TellAsync"/> waiting for room was refused: the mailbox was sealed or closed (the actor
+    /// stops, or the system shuts down) before the message could land. A dead letter, as a refused tell is. Called by
+    /// whoever ended the wait (the writer-waiter pass), outside every lock; must not throw, since the rest of that pass
+    /// still has waiters to complete.
+    /// </summary>
+    public void OnWaitingTellRefused(TMsg message)
+    {
+        try
+        {
+            OnRejected(message, AppendOutcome.Closed);
+        }
+        catch (Exception error)
+        {
+            LogStepFailed(error, "the report of a dead letter");
+        }
+    }
+
     public override void RequestStop(bool graceful)
     {
-        if (graceful)
-        {
-            Set.Seal();
-        }
+        // Either stop takes no new message: a graceful one drains what is queued, an immediate one drops it at the close.
+        // Sealing now (rather than at the close) also ends at once the TellAsync calls waiting for room, which would
+        // otherwise wait for the current handler to return.
+        Set.Seal();
 
         // A graceful and an immediate request may race; the stronger one must win.
         AtomicMax.RaiseTo(ref _stopRequest, graceful ? GracefulStop : ImmediateStop);
@@ -476,6 +508,8 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
             return;
         }
 
+        // Read once per turn, not per message: an unbounded mailbox pays nothing for the per-message release below.
+        var bounded = Set.IsBounded;
         var processed = 0;
         var turnSize = System.TurnSize;
         while (processed < turnSize)
@@ -550,6 +584,13 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
                 {
                     return;
                 }
+            }
+
+            if (bounded)
+            {
+                // Room comes back per message handled, not per lane batch: a TellAsync waiting for room resumes as soon
+                // as one message is done, not when the turn has worked through the whole batch.
+                _reader.ReleaseRoomOfRead();
             }
 
             if (Volatile.Read(ref _stopRequest) == ImmediateStop)
@@ -808,6 +849,14 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
         catch (Exception error)
         {
             Log.WorkItemFailed(System.Logger, error);
+        }
+
+        if (suspension.AwaitingHandler && Set.IsBounded)
+        {
+            // The handler's message is done (or failed): its room comes back now, as in the turn loop. This resumption
+            // owns the turn (the CAS above), so the reader is ours; the release touches no tag, so a failure's ask is
+            // still found by the next turn.
+            _reader.ReleaseRoomOfRead();
         }
 
         // The pending task was the stop itself, now done: no turn is owed. (Queuing one anyway would leave a work item

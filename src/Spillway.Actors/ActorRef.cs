@@ -18,6 +18,10 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// <summary>The tag of a barrier that is no ask (a watch notification): the reader needs a tag to carry the marks.</summary>
     private static readonly object s_barrierOnly = new();
 
+    /// <summary>Reports a waiting <see cref="TellAsync"/> refused by a seal or close; the state is the cell.</summary>
+    private static readonly Action<object, TMsg> s_onWaitingTellRefused =
+        static (cell, message) => ((ActorCell<TMsg>)cell).OnWaitingTellRefused(message);
+
     /// <summary>
     /// This reference's lane and the mailbox's lane set, held inline: a reference is never released (a mailbox closes
     /// on stop, not when references go away), so it needs no handle object of its own. The cell is the set's listener.
@@ -41,7 +45,10 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// <summary>
     /// Queues a message for the actor and returns at once. Never blocks beyond this reference's lane lock. A message
     /// told to a stopped actor, a full mailbox or a shut-down system becomes a dead letter
-    /// (<see cref="ActorSystem.DeadLetterReceived"/>); it is never silently dropped.
+    /// (<see cref="ActorSystem.DeadLetterReceived"/>); it is never silently dropped. For a full mailbox whose
+    /// <see cref="SpawnOptions.MailboxOverflow"/> is <see cref="MailboxOverflow.DropOldest"/>, the oldest queued message
+    /// becomes the dead letter instead and this one is queued. To wait for room use <see cref="TellAsync"/>; to keep a
+    /// message the mailbox refuses, <see cref="TryTell"/>.
     /// </summary>
     /// <param name="message">The message.</param>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
@@ -57,6 +64,101 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
         {
             OnRefused(message, outcome);
         }
+    }
+
+    /// <summary>
+    /// Queues a message for the actor if it can be queued right now, without waiting and without a dead letter: the
+    /// caller keeps a refused message. Never blocks beyond this reference's lane lock.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <returns>
+    /// <see langword="true"/> when the message was queued; <see langword="false"/> when the mailbox is full (or
+    /// <see cref="TellAsync"/> calls are already waiting for its room, which is theirs first), the actor has stopped or
+    /// is stopping, or the system is shutting down. A refusal raises no dead letter. During a shutdown's drain, the
+    /// system's own actors are accepted exactly as <see cref="Tell"/> accepts them.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
+    public bool TryTell(TMsg message)
+    {
+        if (message is null)
+        {
+            ThrowNullMessage();
+        }
+
+        var outcome = _handle.TryAppend(message);
+        if (outcome < AppendOutcome.Closed)
+        {
+            return true;
+        }
+
+        // As in OnRefused, without the dead letter: an actor's tell during a shutdown's drain takes the privileged path.
+        return outcome == AppendOutcome.Closed && IsDrainWork() && _handle.TryAppendWhileSealed(message) < AppendOutcome.Closed;
+    }
+
+    /// <summary>
+    /// Queues a message for the actor, waiting while its bounded mailbox (<see cref="SpawnOptions.MailboxCapacity"/>)
+    /// is full: backpressure instead of a dead letter.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the wait for room.</param>
+    /// <returns>A task that completes when the message is queued, or when it became a dead letter (see the remarks).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled before the message was queued (also when it already was at the
+    /// call): nothing was sent and no dead letter raised; the caller still has the message.
+    /// </exception>
+    /// <remarks>
+    /// <para>
+    /// When there is room, or the mailbox is unbounded, the message is queued at once and the task completes
+    /// synchronously, without allocating. Otherwise the call waits: room comes back each time the actor has handled a
+    /// message, and the waiting calls get it in the order they started waiting, whatever their reference, so each
+    /// reference's messages keep their order. While calls wait, the room is theirs: a <see cref="Tell"/> or
+    /// <see cref="TryTell"/> that comes later finds the mailbox full. The bound stays soft (see
+    /// <see cref="SpawnOptions.MailboxCapacity"/>). Only a call that waits allocates (its waiter, and a handle on this
+    /// reference's lane for the waiter queue).
+    /// </para>
+    /// <para>
+    /// A message to a stopped actor or a shut-down system becomes a dead letter, as with <see cref="Tell"/>, and the
+    /// task completes normally: like <see cref="Tell"/>, this never throws for a stopped recipient (watch
+    /// <see cref="ActorSystem.DeadLetterReceived"/> or <see cref="IsStopped"/>). If the actor stops (gracefully or not)
+    /// or the system begins to shut down while the call waits, the wait ends at once and the message becomes a dead
+    /// letter (<see cref="DeadLetterReason.ActorStopped"/> or <see cref="DeadLetterReason.SystemShutdown"/>), raised
+    /// before the task completes. During a shutdown's drain the system's own actors tell exactly as with
+    /// <see cref="Tell"/> (the sealed mailbox still takes their messages) and never wait: a full mailbox then makes
+    /// the message a dead letter.
+    /// </para>
+    /// <para>
+    /// An actor that awaits this in its handler suspends its own turn while it waits: an actor waiting on its own full
+    /// mailbox, or two actors waiting on each other's, never resume until a stop or a shutdown ends the wait.
+    /// </para>
+    /// </remarks>
+    public ValueTask TellAsync(TMsg message, CancellationToken cancellationToken = default)
+    {
+        if (message is null)
+        {
+            ThrowNullMessage();
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        var outcome = _handle.TryAppend(message);
+        if (outcome < AppendOutcome.Closed)
+        {
+            return default;
+        }
+
+        if (outcome == AppendOutcome.Full)
+        {
+            // The set's FIFO writer-waiter queue: the message is handed to this reference's lane when room appears; a
+            // seal or close before that hands it back to the cell as a dead letter and completes the task normally.
+            return _handle.AppendWhenRoomAsync(message, s_onWaitingTellRefused, Cell, cancellationToken);
+        }
+
+        OnRefused(message, outcome);
+        return default;
     }
 
     /// <summary>
@@ -192,7 +294,8 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
 
     /// <summary>
     /// The slow path of a refused tell: during a shutdown's drain the mailbox is sealed, and a tell from one of the
-    /// system's actors still lands (see <see cref="ActorSystem.AcceptsDrainWork"/>); anything else is a dead letter.
+    /// system's actors still lands (see <see cref="ActorSystem.AcceptsDrainWork"/>); a full mailbox whose overflow policy
+    /// is <see cref="MailboxOverflow.DropOldest"/> drops its oldest queued message instead; anything else is a dead letter.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void OnRefused(TMsg message, AppendOutcome outcome)
@@ -200,6 +303,20 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
         if (outcome == AppendOutcome.Closed && IsDrainWork())
         {
             outcome = _handle.TryAppendWhileSealed(message);
+            if (outcome < AppendOutcome.Closed)
+            {
+                return;
+            }
+        }
+        else if (outcome == AppendOutcome.Full && _handle.Set.DropsOldestWhenFull)
+        {
+            outcome = _handle.TryAppendDroppingOldest(message, out var droppedOne, out var dropped, out var droppedTag);
+            if (droppedOne)
+            {
+                // Outside every lock: publishing a dead letter runs the system's handlers.
+                Cell.OnDroppedOldest(dropped!, droppedTag);
+            }
+
             if (outcome < AppendOutcome.Closed)
             {
                 return;

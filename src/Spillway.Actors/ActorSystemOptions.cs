@@ -152,6 +152,10 @@ public sealed class ActorSystemOptions
         {
             yield return ($"{nameof(DefaultSpawnOptions)}.{nameof(SpawnOptions.MailboxCapacity)}", $"MailboxCapacity must be at least 1 or null (was {DefaultSpawnOptions.MailboxCapacity}).", DefaultSpawnOptions.MailboxCapacity);
         }
+        else if (!Enum.IsDefined(DefaultSpawnOptions.MailboxOverflow))
+        {
+            yield return ($"{nameof(DefaultSpawnOptions)}.{nameof(SpawnOptions.MailboxOverflow)}", $"MailboxOverflow must be a defined MailboxOverflow value (was {DefaultSpawnOptions.MailboxOverflow}).", DefaultSpawnOptions.MailboxOverflow);
+        }
     }
 
     /// <summary>Makes a shallow copy, so later changes to this object do not reach a system created from the copy.</summary>

@@ -22,10 +22,19 @@ public sealed class SpawnOptions
 
     /// <summary>
     /// Gets the soft bound on queued messages, or <see langword="null"/> (the default) for an unbounded mailbox. A
-    /// message told to a full mailbox becomes a dead letter with <see cref="DeadLetterReason.MailboxFull"/>; telling
-    /// never blocks.
+    /// message told (<see cref="ActorRef{TMsg}.Tell"/>) to a full mailbox is handled as <see cref="MailboxOverflow"/>
+    /// says (by default it becomes a dead letter with <see cref="DeadLetterReason.MailboxFull"/>); telling never blocks.
+    /// <see cref="ActorRef{TMsg}.TellAsync"/> waits for room instead, and <see cref="ActorRef{TMsg}.TryTell"/> returns
+    /// <see langword="false"/>. Room comes back as the actor handles each message.
     /// </summary>
     public int? MailboxCapacity { get; init; }
+
+    /// <summary>
+    /// Gets what a plain <see cref="ActorRef{TMsg}.Tell"/> into a full bounded mailbox does: <see cref="MailboxOverflow.DeadLetter"/>
+    /// (the default: the new message becomes a dead letter) or <see cref="MailboxOverflow.DropOldest"/> (the oldest
+    /// queued message does). Ignored for an unbounded mailbox. Must be a defined <see cref="Actors.MailboxOverflow"/> value.
+    /// </summary>
+    public MailboxOverflow MailboxOverflow { get; init; }
 
     internal static SpawnOptions Default { get; } = new();
 
@@ -39,6 +48,11 @@ public sealed class SpawnOptions
         if (MailboxCapacity is < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MailboxCapacity), MailboxCapacity, "Mailbox capacity must be at least 1, or null for unbounded.");
+        }
+
+        if (!Enum.IsDefined(MailboxOverflow))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MailboxOverflow), MailboxOverflow, "Mailbox overflow must be a defined MailboxOverflow value.");
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace Spillway;
@@ -199,6 +200,39 @@ internal class Lane<T>
         _hasItems = false;
         _handedOut = _appended;
         return count;
+    }
+
+    /// <summary>
+    /// Takes the oldest queued message out of the lane (a full mailbox that drops its oldest message to make room),
+    /// with its tag when it was appended tagged, or returns <see langword="false"/> when the lane is empty. O(queued)
+    /// (the rest shift down one place). The caller holds the lane lock.
+    /// </summary>
+    public bool TryTakeOldest_NeedsLock([MaybeNullWhen(false)] out T item, out object? tag)
+    {
+        AssertLockHeld();
+        var count = _count;
+        if (count == 0)
+        {
+            item = default;
+            tag = null;
+            return false;
+        }
+
+        var items = _items;
+        item = items[0];
+        Array.Copy(items, 1, items, 0, count - 1);
+        items[count - 1] = default!;
+        tag = _tags is { Count: > 0 } tags ? tags.RemoveFirstMessage() : null;
+        _count = count - 1;
+        if (count == 1)
+        {
+            _hasItems = false;
+        }
+
+        // The handed-out count is left alone: it moves at swaps only, so it never counts a message dropped here ahead of
+        // earlier ones the reader still holds (the next swap counts it). A lane this empties is settled by the reader's
+        // barrier check instead (see LaneReader.IsReached).
+        return true;
     }
 
     /// <summary>

@@ -187,6 +187,96 @@ internal readonly struct LaneAppender<T>
         return Conclude(accepted, wasEmpty, items.Length);
     }
 
+    /// <summary>
+    /// The slow path of a send that waits for room on a full bounded set and whose refusal is no error (an actor's
+    /// <c>TellAsync</c>): queues behind the writers already waiting, in the set's FIFO writer-waiter queue (see
+    /// <see cref="LaneSet{T}.WriteWhenRoomAsync(LaneHandle{T}, T, Action{object, T}, object, CancellationToken)"/>).
+    /// </summary>
+    /// <remarks>Allocates, on this slow path only, the waiter and a handle on this lane (<see cref="LaneHandle{T}.ForWaitOn"/>).</remarks>
+    public ValueTask AppendWhenRoomAsync(T item, Action<object, T> refusalSink, object refusalState, CancellationToken cancellationToken) =>
+        _set.WriteWhenRoomAsync(LaneHandle<T>.ForWaitOn(this), item, refusalSink, refusalState, cancellationToken);
+
+    /// <summary>
+    /// The slow path of a send into a full bounded set whose owner drops the oldest queued message to make room
+    /// (<see cref="LaneSet{T}.DropsOldestWhenFull"/>). "Oldest" is what the lanes still hold (the reader owns what it
+    /// swapped out): the oldest message queued in this lane, else the oldest of the first other lane, in
+    /// slot order, that holds one. That message is taken out (with its tag, for the caller to fail its request) and its
+    /// room goes to <paramref name="item"/>; when no lane holds anything to drop, <paramref name="item"/> is admitted
+    /// past the capacity (<see cref="LaneSet{T}.ReserveOverCapacity"/>), so the bound stays soft. Refused
+    /// (<see cref="AppendOutcome.Closed"/>) once the set is sealed or closed or the owner released; a message taken out
+    /// before the refusal is still reported through <paramref name="droppedOne"/>. Not a hot path: each drop shifts a
+    /// lane's queued messages down one place under its lock.
+    /// </summary>
+    public AppendOutcome TryAppendDroppingOldest(T item, out bool droppedOne, out T? dropped, out object? droppedTag, LaneHandle<T>? owner = null)
+    {
+        var set = _set;
+        droppedOne = false;
+        dropped = default;
+        droppedTag = null;
+
+        // Own lane first: drop and append in one critical section, so the room passes straight to the new message.
+        bool accepted;
+        var wasEmpty = false;
+        using (_lane.Lock())
+        {
+            if (IsReleased_NeedsLock(owner) || set.IsClosed)
+            {
+                return AppendOutcome.Closed;
+            }
+
+            if (_lane.TryTakeOldest_NeedsLock(out dropped, out droppedTag))
+            {
+                droppedOne = true;
+                wasEmpty = _lane.Append_NeedsLock(item);
+            }
+        }
+
+        if (droppedOne)
+        {
+            return Conclude(accepted: true, wasEmpty, 1);
+        }
+
+        // Another lane's oldest, under that lane's lock alone (two lane locks are never held at once). The room taken
+        // with it is ours until the append below lands it or Conclude gives it back.
+        var inUse = set.LanesInUse;
+        for (var slot = 0; slot < inUse && !droppedOne; slot++)
+        {
+            var lane = set.LaneAt(slot);
+            if (lane is null || ReferenceEquals(lane, _lane) || !lane.HasItems)
+            {
+                continue;
+            }
+
+            using (lane.Lock())
+            {
+                // Under the lane lock, as an append: a close that set its flag drains this lane after taking the lock.
+                if (set.IsClosed)
+                {
+                    return AppendOutcome.Closed;
+                }
+
+                droppedOne = lane.TryTakeOldest_NeedsLock(out dropped, out droppedTag);
+            }
+        }
+
+        if (!droppedOne)
+        {
+            // Nothing queued to drop: the reader holds every message counted against the capacity.
+            set.ReserveOverCapacity();
+        }
+
+        using (_lane.Lock())
+        {
+            accepted = !IsReleased_NeedsLock(owner) && !set.IsClosed;
+            if (accepted)
+            {
+                wasEmpty = _lane.Append_NeedsLock(item);
+            }
+        }
+
+        return Conclude(accepted, wasEmpty, 1);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private AppendOutcome Conclude(bool accepted, bool wasEmpty, int count)
     {

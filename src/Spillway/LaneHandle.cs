@@ -30,6 +30,8 @@ internal sealed class LaneHandle<T>
         _counted = counted;
     }
 
+    private LaneHandle(LaneAppender<T> appender) => _appender = appender;
+
     /// <summary>Gets the lane set this handle writes to.</summary>
     public LaneSet<T> Set => _appender.Set;
 
@@ -46,6 +48,13 @@ internal sealed class LaneHandle<T>
 
     /// <summary>Creates a handle that does not keep the channel open (an actor reference: mailboxes close on stop, not when references go away).</summary>
     public static LaneHandle<T> CreateUncounted(LaneSet<T> set) => new(set, counted: false);
+
+    /// <summary>
+    /// Creates an uncounted handle on the lane <paramref name="appender"/> already appends to (no new lane), for a sender
+    /// that holds no handle of its own (an actor reference) while it waits for room: the writer-waiter queue keys its
+    /// waiters by handle. Never released by anyone, so the wait ends only by landing, a seal or close, or cancellation.
+    /// </summary>
+    public static LaneHandle<T> ForWaitOn(LaneAppender<T> appender) => new(appender);
 
     /// <summary>Offers one message to this handle's lane and tells the reader if the lane was empty.</summary>
     public AppendOutcome TryAppend(T item) => _appender.TryAppend(item, this);
@@ -94,6 +103,13 @@ internal sealed class LaneHandle<T>
             return lane.Append_NeedsLock(item) ? AppendOutcome.AppendedToEmptyLane : AppendOutcome.Appended;
         }
     }
+
+    /// <summary>
+    /// Offers one message to a full set that drops its oldest message to make room (see
+    /// <see cref="LaneAppender{T}.TryAppendDroppingOldest"/>). Not a hot path.
+    /// </summary>
+    public AppendOutcome TryAppendDroppingOldest(T item, out bool droppedOne, out T? dropped, out object? droppedTag) =>
+        _appender.TryAppendDroppingOldest(item, out droppedOne, out dropped, out droppedTag, this);
 
     /// <summary>Gets the error this handle was completed with; meaningful once <see cref="IsReleased"/>.</summary>
     // Volatile: read after the lane lock showed the release, or from a waiter pass that came after it.

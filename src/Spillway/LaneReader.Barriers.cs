@@ -120,7 +120,8 @@ internal sealed partial class LaneReader<T>
 
             // The lane exists: it had received messages when the marks were read. Volatile slot read, as in the scan.
             var lane = _set.LaneAt(slot)!;
-            if (lane.HandedOutCount - UnreadFrom(slot) < mark)
+            var unread = UnreadFrom(slot);
+            if (lane.HandedOutCount - unread < mark && !IsSettledByDrops(lane, unread, mark))
             {
                 return false;
             }
@@ -128,6 +129,20 @@ internal sealed partial class LaneReader<T>
 
         return true;
     }
+
+    /// <summary>
+    /// Gets whether every message <paramref name="lane"/> received up to <paramref name="mark"/> is handled or dropped
+    /// although its handed-out count says otherwise: a sender of a full mailbox that drops its oldest message
+    /// (<see cref="LaneAppender{T}.TryAppendDroppingOldest"/>) can empty a lane, which is then never swapped again to bring
+    /// its count up. An empty lane of which the reader holds nothing unread has let go of everything it received: to the
+    /// reader (handled, since none is unread) or dropped. Only reached when the count falls short, so never on a
+    /// mailbox that drops nothing, once its lanes are swapped.
+    /// </summary>
+    private static bool IsSettledByDrops(Lane<T> lane, int unread, long mark) =>
+        // The flag first, then the count: an append stores the flag before its count, so a count read after seeing the
+        // lane empty includes at most appends that came later, and the mark was read before the barrier was appended,
+        // so it is within what the lane had let go of when it was seen empty.
+        unread == 0 && !lane.HasItems && lane.AppendedCount >= mark;
 
     /// <summary>Gets how many messages of lane <paramref name="slot"/> the reader holds unread (current or held batch).</summary>
     private int UnreadFrom(int slot)

@@ -52,6 +52,24 @@ internal sealed partial class LaneSet<T>
         return new ValueTask(waiter, waiter.Version);
     }
 
+    /// <summary>
+    /// Like <see cref="WriteWhenRoomAsync(LaneHandle{T}, T, CancellationToken)"/>, except that a refusal (the set closed
+    /// or sealed, or the handle released, before the message could land) is no error: the task completes normally
+    /// after <paramref name="refusalSink"/> was called with <paramref name="refusalState"/> and the message, exactly
+    /// once, outside every lock. A cancellation still fails the task (<see cref="OperationCanceledException"/>) and calls
+    /// nothing: the message was never queued and the caller still has it.
+    /// </summary>
+    public ValueTask WriteWhenRoomAsync(LaneHandle<T> handle, T item, Action<object, T> refusalSink, object refusalState, CancellationToken cancellationToken)
+    {
+        var waiter = new WriterWaiter<T>(handle, hasItem: true, item)
+        {
+            RefusalSink = refusalSink,
+            RefusalState = refusalState,
+        };
+        Enqueue(waiter, cancellationToken);
+        return new ValueTask(waiter, waiter.Version);
+    }
+
     /// <summary>Waits until the channel has room (<see langword="true"/>) or <paramref name="handle"/> can no longer send.</summary>
     public ValueTask<bool> WaitForRoomAsync(LaneHandle<T> handle, CancellationToken cancellationToken)
     {
@@ -195,15 +213,16 @@ internal sealed partial class LaneSet<T>
 
             Unlink(waiter);
             var outcome = waiter.Handle.AppendReserved(waiter.Item!);
-            waiter.Item = default;
             if (outcome == AppendOutcome.Closed)
             {
                 // The handle was released or the channel closed after the waiter was queued; its own pass fails the rest.
+                // Reject clears the message, unless a refusal sink is to get it.
                 Interlocked.Add(ref _queued, -1);
                 Reject(waiter);
             }
             else
             {
+                waiter.Item = default;
                 filled |= outcome == AppendOutcome.AppendedToEmptyLane;
                 waiter.Result = true;
             }
@@ -225,6 +244,14 @@ internal sealed partial class LaneSet<T>
     /// <summary>Sets the outcome of a waiter whose handle can no longer send: what the same call would get if made now.</summary>
     private static void Reject(WriterWaiter<T> waiter)
     {
+        if (waiter.RefusalSink is not null)
+        {
+            // The message stays with the waiter: Complete hands it to the sink, outside the lock.
+            waiter.Refused = true;
+            waiter.Result = true;
+            return;
+        }
+
         waiter.Item = default;
         var handle = waiter.Handle;
         if (waiter.HasItem)

@@ -69,11 +69,12 @@ internal sealed partial class LaneSet<T> : Lane<T>
     /// </summary>
     private object WriterWaitersLock => this;
 
-    public LaneSet(int laneCount, int? capacity, ILaneListener listener)
+    public LaneSet(int laneCount, int? capacity, ILaneListener listener, bool dropsOldestWhenFull = false)
     {
         Debug.Assert(laneCount >= 1, "Options are validated before a lane set is built.");
         _laneCount = laneCount;
         _capacity = capacity ?? int.MaxValue;
+        DropsOldestWhenFull = dropsOldestWhenFull && capacity.HasValue;
         _listener = listener;
     }
 
@@ -118,6 +119,13 @@ internal sealed partial class LaneSet<T> : Lane<T>
 
     /// <summary>Gets whether a capacity was set (a capacity of <see cref="int.MaxValue"/> bounds nothing, and counts as none).</summary>
     public bool IsBounded => _capacity != int.MaxValue;
+
+    /// <summary>
+    /// Gets whether the owner asked a send into the full set to drop the oldest queued message rather than fail (an
+    /// actor's <c>MailboxOverflow.DropOldest</c>); read only on that slow path (<see cref="LaneAppender{T}.TryAppendDroppingOldest"/>).
+    /// A bool beside <see cref="IsBounded"/>: it takes the padding after it, no extra memory per mailbox.
+    /// </summary>
+    public bool DropsOldestWhenFull { get; }
 
     /// <summary>Gets the capacity, or <see cref="int.MaxValue"/>.</summary>
     public int Capacity => _capacity;
@@ -254,6 +262,19 @@ internal sealed partial class LaneSet<T> : Lane<T>
         return false;
     }
 
+    /// <summary>
+    /// Reserves room for one message past the capacity, unconditionally: a full mailbox that drops its oldest message
+    /// found none left in a lane to drop (the reader holds them all), so the new message is admitted over the soft
+    /// bound, as a batch may be. Given back like any reservation.
+    /// </summary>
+    public void ReserveOverCapacity()
+    {
+        Debug.Assert(IsBounded, "Only bounded channels count queued messages.");
+
+        // Interlocked: races with reservations and releases on the same counter.
+        Interlocked.Increment(ref _queued);
+    }
+
     /// <summary>Gives back a reservation that was not used, or room the reader has consumed.</summary>
     public void Release(int count)
     {
@@ -378,9 +399,28 @@ internal sealed partial class LaneSet<T> : Lane<T>
     /// shutdown). A later <see cref="Close"/> still drops whatever is left.
     /// </summary>
     /// <returns><see langword="false"/> if the set was already sealed or closed.</returns>
-    public bool Seal() =>
+    /// <remarks>
+    /// Writers waiting for room end now (as at <see cref="Close"/>): a sealed set never takes their messages, so they
+    /// must not wait for room that the drain frees.
+    /// </remarks>
+    public bool Seal()
+    {
         // CAS: sealing must never downgrade a closed set back to sealed.
-        Interlocked.CompareExchange(ref _closed, SealedState, OpenState) == OpenState;
+        if (Interlocked.CompareExchange(ref _closed, SealedState, OpenState) != OpenState)
+        {
+            return false;
+        }
+
+        if (IsBounded)
+        {
+            // Always under the waiter lock, never after a look at the waiter count: a waiter queued by a writer that saw
+            // the set open just before the seal is either seen here or sees the seal itself (Enqueue checks it under
+            // the same lock).
+            FailWriterWaiters(null);
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// Closes the channel from the reader's side: later sends fail, queued messages are dropped (or copied into

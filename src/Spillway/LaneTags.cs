@@ -82,6 +82,38 @@ internal sealed class LaneTags
         }
     }
 
+    /// <summary>
+    /// The lane's first message (storage index 0) was taken out and the rest shifted down one place: forgets its tag,
+    /// if it had one, and returns it; the other tags move down with their messages.
+    /// </summary>
+    public object? RemoveFirstMessage()
+    {
+        object? removed = null;
+        var count = _count;
+        var from = 0;
+        if (count != 0 && _indices[0] == 0)
+        {
+            removed = _tags[0];
+            from = 1;
+        }
+
+        for (var i = from; i < count; i++)
+        {
+            _indices[i - from] = _indices[i] - 1;
+            _tags[i - from] = _tags[i];
+            _marks[i - from] = _marks[i];
+        }
+
+        if (from == 1)
+        {
+            _tags[count - 1] = null!;
+            _marks[count - 1] = null;
+            _count = count - 1;
+        }
+
+        return removed;
+    }
+
     /// <summary>Forgets every tag, so the list holds no references.</summary>
     public void Clear()
     {

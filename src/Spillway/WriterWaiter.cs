@@ -55,6 +55,19 @@ internal sealed class WriterWaiter<T> : IValueTaskSource, IValueTaskSource<bool>
     /// </summary>
     public CancellationTokenRegistration Registration;
 
+    /// <summary>
+    /// For a write whose refusal is no error (an actor's <c>TellAsync</c>: a message to a stopped actor is a dead
+    /// letter, not an exception): called by <see cref="Complete"/>, outside the lock, with the refused message and
+    /// <see cref="RefusalState"/>, and the write then completes normally. Must not throw. Set before the waiter is queued.
+    /// </summary>
+    public Action<object, T>? RefusalSink;
+
+    /// <summary>The state passed to <see cref="RefusalSink"/>.</summary>
+    public object? RefusalState;
+
+    /// <summary>Set under the lock when a write with a <see cref="RefusalSink"/> was refused: <see cref="Item"/> is kept for the sink.</summary>
+    public bool Refused;
+
     /// <summary>The failure to complete with, or <see langword="null"/> for <see cref="Result"/>.</summary>
     public Exception? Error;
 
@@ -68,6 +81,14 @@ internal sealed class WriterWaiter<T> : IValueTaskSource, IValueTaskSource<bool>
         // does nothing, and the waiter is never reused, so it cannot reach another wait.
         Registration.Unregister();
         Registration = default;
+        if (Refused)
+        {
+            // Before the write completes: whoever awaits it sees the refusal already reported.
+            var item = Item!;
+            Item = default;
+            RefusalSink!(RefusalState!, item);
+        }
+
         if (Error is { } error)
         {
             _core.SetException(error);

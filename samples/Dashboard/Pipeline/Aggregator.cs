@@ -4,7 +4,7 @@ namespace Spillway.Samples.Dashboard.Pipeline;
 
 /// <summary>
 /// One shard of the statistics: counts readings per region, answers <see cref="AggregatorMessage.GetTotals"/> asks,
-/// and sends readings over the threshold to the archive writer.
+/// and sends readings over the threshold to the archive writer, waiting for room in its bounded mailbox.
 /// </summary>
 internal sealed class Aggregator(ActorRef<Alert> archive, double alertThreshold) : Actor<AggregatorMessage>
 {
@@ -24,7 +24,11 @@ internal sealed class Aggregator(ActorRef<Alert> archive, double alertThreshold)
                 if (reading.Value >= alertThreshold)
                 {
                     _alerts++;
-                    archive.Tell(new Alert(reading.SensorId, reading.Region, reading.Value));
+
+                    // Backpressure: while the slow archive's bounded mailbox is full, this shard waits for room (and its
+                    // own mailbox holds the readings behind) instead of turning alerts into dead letters. Completes at
+                    // once, without allocating, whenever there is room.
+                    return archive.TellAsync(new Alert(reading.SensorId, reading.Region, reading.Value));
                 }
 
                 break;

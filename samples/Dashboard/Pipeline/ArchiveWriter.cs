@@ -5,7 +5,8 @@ namespace Spillway.Samples.Dashboard.Pipeline;
 
 /// <summary>
 /// Writes alerts to a slow store: each write takes a few milliseconds, so during a burst alerts arrive faster than
-/// they are written, the mailbox's lanes fill up, and once it holds its capacity new alerts become dead letters.
+/// they are written and the mailbox's lanes fill up. Once it holds its capacity the aggregators wait for room
+/// (<c>TellAsync</c>): backpressure, not dead letters.
 /// </summary>
 /// <remarks>
 /// Spawned by type: the actor system builds it through the container, so its constructor takes services. Awaiting
