@@ -61,30 +61,8 @@ internal readonly struct LaneAppender<T>
     /// <see cref="TryAppendTagged"/> does, and with <paramref name="barrier"/> as <see cref="TryAppendBarrier"/>. Not a
     /// hot path.
     /// </summary>
-    public AppendOutcome TryAppendWhileSealed(T item, object? tag = null, bool barrier = false, LaneHandle<T>? owner = null)
-    {
-        var set = _set;
-        var marks = barrier && tag is not null ? set.SnapshotAppendedCounts(_lane) : null;
-        if (set.IsBounded && !set.TryReserve(1))
-        {
-            return set.IsClosedForReading ? AppendOutcome.Closed : AppendOutcome.Full;
-        }
-
-        bool accepted;
-        var wasEmpty = false;
-        using (_lane.Lock())
-        {
-            // Under the lane lock, as in TryAppend: a close that set its flag drains this lane after taking the lock, so
-            // a message appended here is either seen (and dropped) by that close or refused.
-            accepted = !IsReleased_NeedsLock(owner) && !set.IsClosedForReading;
-            if (accepted)
-            {
-                wasEmpty = tag is null ? _lane.Append_NeedsLock(item) : _lane.AppendTagged_NeedsLock(item, tag, marks);
-            }
-        }
-
-        return Conclude(accepted, wasEmpty, 1);
-    }
+    public AppendOutcome TryAppendWhileSealed(T item, object? tag = null, bool barrier = false, LaneHandle<T>? owner = null) =>
+        TryAppendOne(item, tag, barrier && tag is not null ? _set.SnapshotAppendedCounts(_lane) : null, whileSealed: true, owner);
 
     /// <summary>
     /// Offers one message, like <see cref="TryAppend"/> (same outcomes), and records <paramref name="tag"/> against that
@@ -97,24 +75,7 @@ internal readonly struct LaneAppender<T>
     public AppendOutcome TryAppendTagged(T item, object tag, LaneHandle<T>? owner = null)
     {
         ArgumentNullException.ThrowIfNull(tag);
-        var set = _set;
-        if (set.IsBounded && !set.TryReserve(1))
-        {
-            return set.IsClosed ? AppendOutcome.Closed : AppendOutcome.Full;
-        }
-
-        bool accepted;
-        var wasEmpty = false;
-        using (_lane.Lock())
-        {
-            accepted = !IsReleased_NeedsLock(owner) && !set.IsClosed;
-            if (accepted)
-            {
-                wasEmpty = _lane.AppendTagged_NeedsLock(item, tag);
-            }
-        }
-
-        return Conclude(accepted, wasEmpty, 1);
+        return TryAppendOne(item, tag, marks: null, whileSealed: false, owner);
     }
 
     /// <summary>
@@ -133,21 +94,33 @@ internal readonly struct LaneAppender<T>
     public AppendOutcome TryAppendBarrier(T item, object tag, LaneHandle<T>? owner = null)
     {
         ArgumentNullException.ThrowIfNull(tag);
-        var marks = _set.SnapshotAppendedCounts(_lane);
+
+        // The marks before the append (see the remarks).
+        return TryAppendOne(item, tag, _set.SnapshotAppendedCounts(_lane), whileSealed: false, owner);
+    }
+
+    /// <summary>
+    /// The one-message append behind the tagged, barrier and while-sealed paths (the plain <see cref="TryAppend"/> stays
+    /// separate and inlined: it is the hot path). A sealed set takes the message only when <paramref name="whileSealed"/>.
+    /// </summary>
+    private AppendOutcome TryAppendOne(T item, object? tag, long[]? marks, bool whileSealed, LaneHandle<T>? owner)
+    {
         var set = _set;
         if (set.IsBounded && !set.TryReserve(1))
         {
-            return set.IsClosed ? AppendOutcome.Closed : AppendOutcome.Full;
+            return (whileSealed ? set.IsClosedForReading : set.IsClosed) ? AppendOutcome.Closed : AppendOutcome.Full;
         }
 
         bool accepted;
         var wasEmpty = false;
         using (_lane.Lock())
         {
-            accepted = !IsReleased_NeedsLock(owner) && !set.IsClosed;
+            // Under the lane lock, as in TryAppend: a close (or seal) that set its flag drains this lane after taking the
+            // lock, so a message appended here is either seen by it or refused.
+            accepted = !IsReleased_NeedsLock(owner) && !(whileSealed ? set.IsClosedForReading : set.IsClosed);
             if (accepted)
             {
-                wasEmpty = _lane.AppendTagged_NeedsLock(item, tag, marks);
+                wasEmpty = tag is null ? _lane.Append_NeedsLock(item) : _lane.AppendTagged_NeedsLock(item, tag, marks);
             }
         }
 

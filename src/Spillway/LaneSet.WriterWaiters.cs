@@ -85,37 +85,31 @@ internal sealed partial class LaneSet<T>
         var filled = false;
         lock (WriterWaitersLock)
         {
-            for (var waiter = _writerQueues?.BlockedHead; waiter is not null;)
-            {
-                var next = waiter.Next;
-                if (handle is null || waiter.Handle == handle)
-                {
-                    Unlink(waiter);
-                    Reject(waiter);
-                    done.Add(waiter);
-                }
-
-                waiter = next;
-            }
-
-            for (var waiter = _writerQueues?.WaitingHead; waiter is not null;)
-            {
-                var next = waiter.Next;
-                if (handle is null || waiter.Handle == handle)
-                {
-                    Unlink(waiter);
-                    Reject(waiter);
-                    done.Add(waiter);
-                }
-
-                waiter = next;
-            }
+            RejectQueued_NeedsLock(_writerQueues?.BlockedHead, handle, ref done);
+            RejectQueued_NeedsLock(_writerQueues?.WaitingHead, handle, ref done);
 
             // With a blocked write gone from the front, the next ones may fit now.
             DispatchNeedsLock(ref done, ref filled);
         }
 
         Finish(done, filled);
+    }
+
+    /// <summary>Takes the waiters of <paramref name="handle"/> (of every handle when null) out of the queue starting at <paramref name="head"/>, rejected.</summary>
+    private void RejectQueued_NeedsLock(WriterWaiter<T>? head, LaneHandle<T>? handle, ref CompletionChain done)
+    {
+        for (var waiter = head; waiter is not null;)
+        {
+            var next = waiter.Next;
+            if (handle is null || waiter.Handle == handle)
+            {
+                Unlink(waiter);
+                Reject(waiter);
+                done.Add(waiter);
+            }
+
+            waiter = next;
+        }
     }
 
     /// <summary>Gives the room there is to the waiting writers, oldest first (after the reader released some).</summary>

@@ -105,18 +105,7 @@ public sealed class MessageOrderingTests
     public async Task Ask_AfterAMillionTellsThroughTheSameRef_SeesEveryOne()
     {
         await using var system = ActorSystem.Create();
-        long total = 0;
-        var counter = system.Spawn(() => DelegateActor<CounterMessage>.Of(message =>
-        {
-            if (message.Get is null)
-            {
-                total++;
-            }
-            else
-            {
-                message.Get.Send(total);
-            }
-        }));
+        var counter = SpawnCounter(system);
 
         var increment = new CounterMessage(null);
         for (var i = 0; i < 1_000_000; i++)
@@ -135,18 +124,7 @@ public sealed class MessageOrderingTests
         // The README's quick start: tell through a clone, ask through the original. Each round on a busy mailbox, so the
         // ask's lane is often taken before the tells' lanes.
         await using var system = ActorSystem.Create(new ActorSystemOptions { WorkerCount = 2 });
-        long total = 0;
-        var counter = system.Spawn(() => DelegateActor<CounterMessage>.Of(message =>
-        {
-            if (message.Get is null)
-            {
-                total++;
-            }
-            else
-            {
-                message.Get.Send(total);
-            }
-        }));
+        var counter = SpawnCounter(system);
         var tellers = Enumerable.Range(0, 3).Select(_ => counter.Clone()).ToArray();
         var increment = new CounterMessage(null);
 
@@ -171,18 +149,7 @@ public sealed class MessageOrderingTests
     public async Task Ask_AfterTellsOfOtherThreadsPublishedToTheAsker_SeesEveryOne()
     {
         await using var system = ActorSystem.Create(new ActorSystemOptions { WorkerCount = 2 });
-        long total = 0;
-        var counter = system.Spawn(() => DelegateActor<CounterMessage>.Of(message =>
-        {
-            if (message.Get is null)
-            {
-                total++;
-            }
-            else
-            {
-                message.Get.Send(total);
-            }
-        }));
+        var counter = SpawnCounter(system);
         const int Producers = 4;
         const int PerProducer = 50_000;
         var told = new long[Producers];
@@ -233,6 +200,23 @@ public sealed class MessageOrderingTests
         Assert.That(clone.GetHashCode(), Is.EqualTo(actor.GetHashCode()));
         Assert.That(clone.Path, Is.EqualTo(actor.Path).And.EndsWith("/cloned"));
         Assert.That(clone, Is.Not.EqualTo(other));
+    }
+
+    /// <summary>An actor that counts the messages without a reply and answers the count to those with one.</summary>
+    private static ActorRef<CounterMessage> SpawnCounter(ActorSystem system)
+    {
+        long total = 0;
+        return system.Spawn(() => DelegateActor<CounterMessage>.Of(message =>
+        {
+            if (message.Get is null)
+            {
+                total++;
+            }
+            else
+            {
+                message.Get.Send(total);
+            }
+        }));
     }
 
     private static async Task TellFromClonedRefs(int turnSize, int lanes, int producers, int perProducer)
