@@ -332,7 +332,6 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
 
     // Volatile read: the metrics walk runs on a collector's thread while the turn writes the total; Volatile reads the
     // long whole (on 32-bit too) and fresh, never a value the JIT kept from an earlier read.
-
     public override long ProcessedTotal => Volatile.Read(ref _processedTotal);
 
     void ILaneListener.OnWritersDone()
