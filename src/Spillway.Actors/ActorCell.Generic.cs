@@ -101,19 +101,13 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     private Suspension? _suspension;
 
     /// <summary>
-    /// Messages taken out of the lanes so far (sent), added per lane taken. Written only by the running turn, without
-    /// interlocked operations (<see cref="AddToTotal"/>): one writer at a time, and successive turns on different workers
-    /// are ordered by the idle/scheduled hand-off of <see cref="_status"/>. Read with <see cref="Volatile"/> by the
-    /// metrics walk on another thread (a stale value there is only a collection that comes a little early). Messages a
-    /// close drops from the lanes are not added here (a close may run outside the turn): see
-    /// <see cref="MailboxTotals.AddDroppedSent"/>. Once the actor has retired (<see cref="MailboxTotals.TryRetire"/>)
-    /// no turn runs again, so nothing is added after its total was folded into its type's.
-    /// </summary>
-    private long _sentTotal;
-
-    /// <summary>
-    /// Messages handed to handlers so far (processed); written and read like <see cref="_sentTotal"/>. Also picks the
-    /// messages whose handler is timed (one in <see cref="DurationSampleInterval"/>).
+    /// Messages handed to handlers so far (processed). Written only by the running turn, without interlocked operations
+    /// (<see cref="AddToTotal"/>): one writer at a time, and successive turns on different workers are ordered by the
+    /// idle/scheduled hand-off of <see cref="_status"/>. Read with <see cref="Volatile"/> by the metrics walk on another
+    /// thread (a stale value there is only a collection that comes a little early). Once the actor has retired
+    /// (<see cref="MailboxTotals.TryRetire"/>) no turn runs again, so nothing is added after its total was folded into
+    /// its type's. Also picks the messages whose handler is timed (one in <see cref="DurationSampleInterval"/>). (Sent
+    /// needs no field of its own: the lanes count their appends, see <see cref="SentTotal"/>.)
     /// </summary>
     private long _processedTotal;
 
@@ -122,6 +116,14 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     /// idle cell is a word smaller: sampling intervals up to 65,536 (the internal option's values) sample exactly.
     /// </summary>
     private ushort _lanesTaken;
+
+    /// <summary>
+    /// The low 16 bits of the system's <see cref="ActorMetrics.SampleEpoch"/> when this actor last recorded a lane depth;
+    /// a take in a later epoch records whatever the count says, so a slow consumer is sampled at least once per epoch
+    /// (second) in which it takes a lane. Touched only by the running turn. 16 bits: a wrap (an actor that took no lane
+    /// for 65,536 epochs, then one in exactly the same residue) costs at most one missed sample.
+    /// </summary>
+    private ushort _sampledEpoch;
 
     public ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options, Delegate factory)
         : base(system, parent, name, strategy)
@@ -288,23 +290,48 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
 
     void ILaneListener.OnLaneTaken(int count)
     {
-        // On the turn's thread (see the fields). With no listener this is all a take costs the metrics.
-        AddToTotal(ref _sentTotal, count);
-
-        // Sampled: the first take, then one in the interval (see ActorMetrics.LaneDepthSampleInterval).
-        if ((_lanesTaken++ & (uint)Metrics.LaneDepthSampleMask) == 0)
+        // On the turn's thread (see the fields). With no listener this is all a take costs the metrics: a count, and
+        // one plain read of the system's epoch (no clock). Sampled: the first take, then one in the interval (see
+        // ActorMetrics.LaneDepthSampleInterval), and the first take of every epoch (second), so a slow consumer that
+        // takes few lanes is still seen. Sent is not counted here: the lanes count every append (see SentTotal).
+        var metrics = Metrics;
+        var epoch = (ushort)metrics.SampleEpoch;
+        if ((_lanesTaken++ & (uint)metrics.LaneDepthSampleMask) == 0 || epoch != _sampledEpoch)
         {
-            Metrics.RecordLaneDepth(count, TypeTag);
+            _sampledEpoch = epoch;
+            metrics.RecordLaneDepth(count, TypeTag);
         }
     }
 
     /// <summary>Gets a racy snapshot of the messages waiting in this mailbox (lanes and the current batch), for the queued gauge.</summary>
     public override long QueuedCount => IsStopped ? 0 : Set.CountQueuedInLanes() + _reader.BufferedCount;
 
-    // Volatile reads: the metrics walk runs on a collector's thread while the turn writes these; Volatile reads the
-    // long whole (on 32-bit too) and fresh, never a value the JIT kept from an earlier read.
-    public override long SentTotal => Volatile.Read(ref _sentTotal);
+    /// <summary>
+    /// Gets every message appended to this mailbox's lanes so far: the sum of the lanes' own append counts, read when a
+    /// collector asks, so a tell pays nothing for it and a message counts as sent the moment it is queued (a consumer
+    /// that falls behind shows its senders' rate, not its own). Lanes only grow in number and their counts only grow;
+    /// each count is a volatile read of a value its appender stored under the lane lock. Messages a close or a full
+    /// mailbox later drops were appended, so they are in here already. Once the mailbox is closed (every stop closes it
+    /// before the actor retires) no lane counts another append, so the total folded at retirement is final.
+    /// </summary>
+    public override long SentTotal
+    {
+        get
+        {
+            var set = Set;
+            var total = 0L;
+            var inUse = set.LanesInUse;
+            for (var i = 0; i < inUse; i++)
+            {
+                total += set.LaneAt(i)?.AppendedCount ?? 0;
+            }
 
+            return total;
+        }
+    }
+
+    // Volatile read: the metrics walk runs on a collector's thread while the turn writes the total; Volatile reads the
+    // long whole (on 32-bit too) and fresh, never a value the JIT kept from an earlier read.
     public override long ProcessedTotal => Volatile.Read(ref _processedTotal);
 
     void ILaneListener.OnWritersDone()
@@ -395,7 +422,6 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     {
         var dropped = new List<TMsg>();
         var droppedAsks = new List<object>();
-        var fromBatch = 0;
         try
         {
             if (abandonCurrent && _reader.TakeTagOfLastRead() is { } current)
@@ -407,8 +433,6 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
             {
                 _reader.DrainBufferedTo(dropped, droppedAsks);
             }
-
-            fromBatch = dropped.Count;
         }
         catch (Exception error)
         {
@@ -417,12 +441,8 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
 
         try
         {
+            // The dropped messages are already counted as sent: their lanes counted them when they were appended.
             Set.Close(dropped, droppedAsks);
-            if (dropped.Count != fromBatch)
-            {
-                // Messages still in lanes were never taken, so never counted as sent; the batch's were, at the swap.
-                System.MailboxTotals.AddDroppedSent(this, dropped.Count - fromBatch);
-            }
         }
         catch (Exception error)
         {

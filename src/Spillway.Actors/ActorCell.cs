@@ -53,7 +53,7 @@ internal abstract class ActorCell : IThreadPoolWorkItem
     /// <summary>Gets a racy snapshot of the messages waiting in the mailbox, for the queued gauge.</summary>
     public abstract long QueuedCount { get; }
 
-    /// <summary>Gets the messages this actor took out of its lanes so far (the running total behind the sent counter).</summary>
+    /// <summary>Gets the messages appended to this actor's lanes so far (the running total behind the sent counter).</summary>
     public abstract long SentTotal { get; }
 
     /// <summary>Gets the messages this actor handed to its handlers so far (the running total behind the processed counter).</summary>

@@ -13,9 +13,11 @@ namespace Spillway.Actors;
 /// </summary>
 /// <remarks>
 /// Thread-safety: instruments are thread-safe. Nothing is recorded per message: sent and processed messages are running
-/// totals that each actor keeps in plain fields, observed when a collector asks (<see cref="MailboxTotals"/>); lane
-/// depth is sampled per lane taken, and handler time one message in <see cref="ActorCell{TMsg}.DurationSampleInterval"/>.
-/// The observed instruments have one callback each for the whole system, never one per actor or per lane.
+/// totals kept by each actor's lanes and turn in plain fields, observed when a collector asks (<see cref="MailboxTotals"/>),
+/// and so is the live actor count; lane depth is sampled per lane taken (by count and by <see cref="SampleEpoch"/>), and
+/// handler time one message in <see cref="ActorCell{TMsg}.DurationSampleInterval"/>. The observed instruments have one
+/// callback each for the whole system, never one per actor or per lane. Every per-type measurement also carries the
+/// system's name (<see cref="SpillwayMetrics.SystemAttribute"/>), so two systems in one process never share a series.
 /// </remarks>
 internal sealed class ActorMetrics : IDisposable
 {
@@ -34,17 +36,36 @@ internal sealed class ActorMetrics : IDisposable
     /// </summary>
     public const int LaneDepthSampleInterval = 16;
 
+    /// <summary>
+    /// How often <see cref="SampleEpoch"/> advances: an actor records the first lane it takes in each epoch, whatever
+    /// the count-based sample says, so a slow consumer (few takes, deep lanes) is seen at least this often.
+    /// </summary>
+    public static readonly TimeSpan SampleEpochPeriod = TimeSpan.FromSeconds(1);
+
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
     private readonly Histogram<int>? _laneDepth;
     private readonly Histogram<double>? _processDuration;
-    private readonly UpDownCounter<long>? _actorCount;
     private readonly Counter<long>? _restarts;
     private readonly Counter<long>? _deadLetters;
 
-    public ActorMetrics(IMeterFactory? meterFactory, ActorScheduler scheduler, string systemName, MailboxTotals totals, int laneDepthSampleInterval)
+    /// <summary>The <c>spillway.system</c> attribute every recording carries next to the actor type.</summary>
+    private readonly KeyValuePair<string, object?> _systemTag;
+
+    /// <summary>Advances <see cref="_sampleEpoch"/> every <see cref="SampleEpochPeriod"/> on the system's clock.</summary>
+    private readonly ITimer _epochTimer;
+
+    /// <summary>
+    /// See <see cref="SampleEpoch"/>. Written only by <see cref="_epochTimer"/>'s callback. A box of its own, given to
+    /// the timer as its state: the timer's queue then roots only the box, never this object, so a system dropped without
+    /// being disposed does not keep its timer (and through it the whole system) alive.
+    /// </summary>
+    private readonly StrongBox<int> _sampleEpoch = new();
+
+    public ActorMetrics(IMeterFactory? meterFactory, ActorScheduler scheduler, string systemName, MailboxTotals totals, int laneDepthSampleInterval, TimeProvider timeProvider)
     {
         LaneDepthSampleMask = laneDepthSampleInterval - 1;
+        _systemTag = new KeyValuePair<string, object?>(SpillwayMetrics.SystemAttribute, systemName);
         var version = typeof(ActorMetrics).Assembly.GetName().Version?.ToString();
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(new MeterOptions(SpillwayMetrics.MeterName) { Version = version })
@@ -69,12 +90,18 @@ internal sealed class ActorMetrics : IDisposable
             "Time a handler took per message.",
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_durationBuckets }));
-        _actorCount = Publish(m => m.CreateUpDownCounter<long>(SpillwayMetrics.ActorCount, "{actor}", "Live actors."));
+        // Observed from the live actor tree, not counted up and down: a listener that attaches after the actors started
+        // (dotnet-counters on a running app) sees every live actor, not only those spawned since.
+        Publish(m => m.CreateObservableUpDownCounter(SpillwayMetrics.ActorCount, () => Observe(totals.MeasureLive), "{actor}", "Live actors."));
         _restarts = Publish(m => m.CreateCounter<long>(SpillwayMetrics.Restarts, "{restart}", "Actor restarts by supervision."));
         _deadLetters = Publish(m => m.CreateCounter<long>(SpillwayMetrics.DeadLetters, "{message}", "Messages that could not be delivered."));
-        var systemTag = new KeyValuePair<string, object?>(SpillwayMetrics.SystemAttribute, systemName);
+        var systemTag = _systemTag;
         Publish(m => m.CreateObservableGauge(SpillwayMetrics.BusyWorkers, () => new Measurement<int>(scheduler.BusyWorkers, systemTag), "{worker}", "Scheduler workers running a turn."));
         Publish(m => m.CreateObservableGauge(SpillwayMetrics.ReadyMailboxes, () => new Measurement<int>(scheduler.ReadyCount, systemTag), "{mailbox}", "Mailboxes waiting for a worker."));
+
+        // One timer per system; the callback only bumps a counter. On a test clock it advances with the clock.
+        // Interlocked: a slow callback of a periodic timer may overlap the next one.
+        _epochTimer = timeProvider.CreateTimer(static epoch => Interlocked.Increment(ref ((StrongBox<int>)epoch!).Value), _sampleEpoch, SampleEpochPeriod, SampleEpochPeriod);
     }
 
     /// <summary>Gets the count of metrics listener failures swallowed (when recording, publishing or observing).</summary>
@@ -85,6 +112,14 @@ internal sealed class ActorMetrics : IDisposable
     /// count is zero (the sample interval, a power of two, minus one).
     /// </summary>
     public int LaneDepthSampleMask { get; }
+
+    /// <summary>
+    /// Gets the lane-depth sampling epoch: a count that advances every <see cref="SampleEpochPeriod"/> (wraps
+    /// harmlessly). An actor compares it with the epoch of its last record instead of reading a clock on each take.
+    /// </summary>
+    // A plain read is enough: a stale value only moves a time-based sample by one take, and the JIT cannot hoist it out
+    // of the turn loop because the read is in a call (OnLaneTaken) made once per take.
+    public int SampleEpoch => _sampleEpoch.Value;
 
     /// <summary>Gets whether a handler's duration should be measured (costs two timestamps per message).</summary>
     public bool MeasureDuration => _processDuration is { Enabled: true };
@@ -108,10 +143,6 @@ internal sealed class ActorMetrics : IDisposable
         }
     }
 
-    public void RecordActorStarted(in KeyValuePair<string, object?> typeTag) => Add(_actorCount, 1, typeTag);
-
-    public void RecordActorStopped(in KeyValuePair<string, object?> typeTag) => Add(_actorCount, -1, typeTag);
-
     public void RecordRestart(in KeyValuePair<string, object?> typeTag) => Add(_restarts, 1, typeTag);
 
     public void RecordDeadLetter(in KeyValuePair<string, object?> typeTag, DeadLetterReason reason)
@@ -123,11 +154,13 @@ internal sealed class ActorMetrics : IDisposable
     }
 
     /// <summary>
-    /// Disposes the meter if this system created it; a factory's meter belongs to the factory. Disposing calls each
-    /// listener's <c>MeasurementsCompleted</c>, and one that throws must not fail the system's shutdown.
+    /// Stops the sampling epoch's timer, and disposes the meter if this system created it; a factory's meter belongs to
+    /// the factory. Disposing calls each listener's <c>MeasurementsCompleted</c>, and one that throws must not fail the
+    /// system's shutdown.
     /// </summary>
     public void Dispose()
     {
+        _epochTimer.Dispose();
         if (!_ownsMeter)
         {
             return;
@@ -151,14 +184,6 @@ internal sealed class ActorMetrics : IDisposable
         _ => "unknown",
     };
 
-    private void Add(UpDownCounter<long>? counter, long value, in KeyValuePair<string, object?> tag)
-    {
-        if (counter is { Enabled: true })
-        {
-            Record(counter, value, tag);
-        }
-    }
-
     private void Add(Counter<long>? counter, long value, in KeyValuePair<string, object?> tag)
     {
         if (counter is { Enabled: true })
@@ -173,9 +198,9 @@ internal sealed class ActorMetrics : IDisposable
     /// the turn loop) keep only their cheap <see cref="Instrument.Enabled"/> test and a call: no try block, and no
     /// tag list (a large struct) in their frames.
     /// </summary>
-    /// <param name="instrument">A histogram, counter or up-down counter.</param>
+    /// <param name="instrument">A histogram or counter.</param>
     /// <param name="value">The measurement.</param>
-    /// <param name="typeTag">The actor type attribute.</param>
+    /// <param name="typeTag">The actor type attribute (the system's name is added to it).</param>
     /// <param name="deadLetterReason">The dead-letter reason attribute's value, for dead letters only.</param>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Record<T>(Instrument<T> instrument, T value, in KeyValuePair<string, object?> typeTag, string? deadLetterReason = null)
@@ -183,7 +208,7 @@ internal sealed class ActorMetrics : IDisposable
     {
         try
         {
-            var tags = new TagList { typeTag };
+            var tags = new TagList { typeTag, _systemTag };
             if (deadLetterReason is not null)
             {
                 tags.Add(SpillwayMetrics.DeadLetterReasonAttribute, deadLetterReason);
@@ -196,9 +221,6 @@ internal sealed class ActorMetrics : IDisposable
                     break;
                 case Counter<T> counter:
                     counter.Add(value, tags);
-                    break;
-                case UpDownCounter<T> upDownCounter:
-                    upDownCounter.Add(value, tags);
                     break;
             }
         }

@@ -27,7 +27,6 @@ public sealed partial class ActorSystem
 
         // Interlocked: actors stop on many workers at once.
         Interlocked.Decrement(ref _actorCount);
-        Metrics.RecordActorStopped(cell.TypeTag);
         if (cell.Parent is { } parent)
         {
             parent.RemoveChild(cell);
@@ -105,7 +104,6 @@ public sealed partial class ActorSystem
 
         // Interlocked: spawns race with stops on other threads.
         Interlocked.Increment(ref _actorCount);
-        Metrics.RecordActorStarted(cell.TypeTag);
         cell.ScheduleFirstTurn();
         return cell.Self;
     }

@@ -47,8 +47,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
             ? new ThreadPoolScheduler()
             : new DedicatedThreadScheduler(options.Name, options.WorkerCount, Logger, options.TimeProvider, options.SlowTurnThreshold));
         _deadLetterLog = new DeadLetterLog(Logger, TimeProvider);
-        MailboxTotals = new MailboxTotals(_topLevel);
-        Metrics = new ActorMetrics(options.MeterFactory, Scheduler, options.Name, MailboxTotals, options.LaneDepthSampleInterval);
+        MailboxTotals = new MailboxTotals(_topLevel, options.Name);
+        Metrics = new ActorMetrics(options.MeterFactory, Scheduler, options.Name, MailboxTotals, options.LaneDepthSampleInterval, options.TimeProvider);
         MailboxTrimmer = new MailboxTrimmer(options.TimeProvider);
         AskTimeouts = new AskTimeouts(options.TimeProvider);
         Scheduler.FailureLogger = Logger;

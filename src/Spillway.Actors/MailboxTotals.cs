@@ -4,19 +4,21 @@ using System.Diagnostics.Metrics;
 namespace Spillway.Actors;
 
 /// <summary>
-/// The callbacks of the three observed mailbox instruments of one actor system (sent, processed, queued), and the
-/// totals of actors that have stopped, so that the two counters never go down.
+/// The callbacks of the observed per-type instruments of one actor system (sent, processed, queued, and the live actor
+/// count), and the totals of actors that have stopped, so that the two counters never go down.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each live actor keeps plain running totals, written by its turn and read here with <see cref="Volatile"/>. A
-/// collection walks the live actor tree once per instrument and adds, per actor type, the totals of the actors it
-/// finds to the totals of the actors that have retired (stopped). Nothing here runs on the message path: a tell or a
-/// turn never takes <see cref="_lock"/>.
+/// Each live actor keeps a plain running total of processed messages, written by its turn, and its lanes count every
+/// message appended to them (sent); both are read here with <see cref="Volatile"/>. A collection walks the live actor
+/// tree once per instrument and adds, per actor type, the totals of the actors it finds to the totals of the actors
+/// that have retired (stopped); the live actor count is the number of actors the walk finds. Nothing here runs on the
+/// message path: a tell or a turn never takes <see cref="_lock"/>. Every measurement carries the actor type and the
+/// system's name.
 /// </para>
 /// <para>
-/// Thread-safety: one lock, <see cref="_lock"/>, taken by a stopping actor's retirement (<see cref="TryRetire"/>), by
-/// messages dropped at a close (<see cref="AddDroppedSent"/>) and by every walk. Under it, an actor is either live (not
+/// Thread-safety: one lock, <see cref="_lock"/>, taken by a stopping actor's retirement (<see cref="TryRetire"/>) and
+/// by every walk. Under it, an actor is either live (not
 /// retired: the walk reads its fields) or retired (its totals are in <see cref="_types"/> and the walk skips it), never
 /// both and never neither, so a collection counts every actor exactly once. The lock is never held while a listener
 /// runs: a callback returns a fresh array, which the listener reads after the lock is released.
@@ -26,6 +28,9 @@ internal sealed class MailboxTotals
 {
     private readonly object _lock = new();
     private readonly ConcurrentDictionary<string, ActorCell> _topLevel;
+
+    /// <summary>The <c>spillway.system</c> attribute every measurement carries, so two systems in one process never merge.</summary>
+    private readonly KeyValuePair<string, object?> _systemTag;
 
     /// <summary>Per actor type: the retired totals, and the walk's scratch sum. Guarded by <see cref="_lock"/>.</summary>
     private readonly Dictionary<string, TypeTotals> _types = new(StringComparer.Ordinal);
@@ -40,13 +45,18 @@ internal sealed class MailboxTotals
     /// </summary>
     private HashSet<ActorCell>? _orphans;
 
-    public MailboxTotals(ConcurrentDictionary<string, ActorCell> topLevel) => _topLevel = topLevel;
+    public MailboxTotals(ConcurrentDictionary<string, ActorCell> topLevel, string systemName)
+    {
+        _topLevel = topLevel;
+        _systemTag = new KeyValuePair<string, object?>(SpillwayMetrics.SystemAttribute, systemName);
+    }
 
     private enum Reading
     {
         Sent,
         Processed,
         Queued,
+        Live,
     }
 
     /// <summary>The <c>spillway.mailbox.sent.messages</c> callback: messages accepted so far, per actor type.</summary>
@@ -57,6 +67,12 @@ internal sealed class MailboxTotals
 
     /// <summary>The <c>spillway.mailbox.queued.messages</c> callback: messages waiting right now, per actor type.</summary>
     public IEnumerable<Measurement<long>> MeasureQueued() => Measure(Reading.Queued);
+
+    /// <summary>
+    /// The <c>spillway.actor.count</c> callback: the actors alive right now, per actor type (zero for a type whose actors
+    /// have all stopped). Read from the live tree at collection time, so a listener that attaches late sees the truth.
+    /// </summary>
+    public IEnumerable<Measurement<long>> MeasureLive() => Measure(Reading.Live);
 
     /// <summary>
     /// Claims the one-time "this actor has stopped" bookkeeping and folds the actor's totals into its type's retired
@@ -90,22 +106,6 @@ internal sealed class MailboxTotals
             }
 
             return true;
-        }
-    }
-
-    /// <summary>
-    /// Counts as sent the messages a close dropped from an actor's lanes (never taken, so never in the actor's own
-    /// total). Added straight to the type's retired totals: a close may run on a thread other than the actor's turn,
-    /// and must not race the turn's plain writes to the actor's totals.
-    /// </summary>
-    public void AddDroppedSent(ActorCell cell, long count)
-    {
-        lock (_lock)
-        {
-            if (TypeOf(cell) is { } type)
-            {
-                type.RetiredSent += count;
-            }
         }
     }
 
@@ -146,7 +146,8 @@ internal sealed class MailboxTotals
                     {
                         Reading.Sent => cell.SentTotal,
                         Reading.Processed => cell.ProcessedTotal,
-                        _ => cell.QueuedCount,
+                        Reading.Queued => cell.QueuedCount,
+                        _ => 1,
                     };
                 }
 
@@ -163,7 +164,7 @@ internal sealed class MailboxTotals
                     Reading.Processed => type.RetiredProcessed,
                     _ => 0,
                 };
-                measurements[i++] = new Measurement<long>(type.Walked + retired, type.Tag);
+                measurements[i++] = new Measurement<long>(type.Walked + retired, type.Tag, _systemTag);
             }
 
             return measurements;
@@ -194,7 +195,7 @@ internal sealed class MailboxTotals
     {
         public KeyValuePair<string, object?> Tag { get; } = tag;
 
-        /// <summary>Sent by actors of this type that have retired, plus messages dropped from lanes by closes.</summary>
+        /// <summary>Sent to actors of this type that have retired (appended to their lanes, dropped ones included).</summary>
         public long RetiredSent;
 
         /// <summary>Handled by actors of this type that have retired.</summary>

@@ -10,36 +10,40 @@ public static class SpillwayMetrics
     public const string MeterName = "Spillway.Actors";
 
     /// <summary>
-    /// Observable counter of messages accepted into mailboxes ({message}), by actor type: each actor's running total
-    /// (counted when the mailbox takes a lane, or drops it at a stop) plus those of stopped actors; one callback per system.
+    /// Observable counter of messages accepted into mailboxes ({message}), by actor type and system: each actor's lanes'
+    /// counts of appended messages (counted as they are queued, so a consumer that falls behind does not hide its
+    /// senders' rate) plus those of stopped actors; one callback per system.
     /// </summary>
     public const string SentMessages = "spillway.mailbox.sent.messages";
 
     /// <summary>
     /// Observable counter of messages taken out of mailboxes and handed to handlers ({message}), by actor type: each
-    /// actor's running total plus those of stopped actors; one callback per system.
+    /// actor's running total plus those of stopped actors, by system too; one callback per system.
     /// </summary>
     public const string ProcessedMessages = "spillway.mailbox.processed.messages";
 
-    /// <summary>Observable up-down counter of messages waiting in mailboxes right now ({message}), by actor type; one callback per system.</summary>
+    /// <summary>Observable up-down counter of messages waiting in mailboxes right now ({message}), by actor type and system; one callback per system.</summary>
     public const string QueuedMessages = "spillway.mailbox.queued.messages";
 
     /// <summary>
-    /// Histogram of how many messages a lane held when the mailbox took it ({message}), by actor type; sampled: each
-    /// actor's first lane taken, then one in 16.
+    /// Histogram of how many messages a lane held when the mailbox took it ({message}), by actor type and system;
+    /// sampled: each actor's first lane taken, then one in 16, and at least the first take in each second.
     /// </summary>
     public const string LaneDepth = "spillway.mailbox.lane.depth";
 
-    /// <summary>Histogram of the time a handler took per message (s), by actor type; one message in 64 is timed.</summary>
+    /// <summary>Histogram of the time a handler took per message (s), by actor type and system; one message in 64 is timed.</summary>
     public const string ProcessDuration = "spillway.actor.process.duration";
 
-    /// <summary>Up-down counter of live actors ({actor}), by actor type.</summary>
+    /// <summary>
+    /// Observable up-down counter of live actors ({actor}), by actor type and system: read from the system's live actors
+    /// when a collector asks, so a listener that attaches late still sees them all; one callback per system.
+    /// </summary>
     public const string ActorCount = "spillway.actor.count";
 
-    /// <summary>Counter of supervisor restarts ({restart}), by actor type.</summary>
+    /// <summary>Counter of supervisor restarts ({restart}), by actor type and system.</summary>
     public const string Restarts = "spillway.actor.restarts";
 
-    /// <summary>Counter of dead letters ({message}), by actor type and reason.</summary>
+    /// <summary>Counter of dead letters ({message}), by actor type, reason and system.</summary>
     public const string DeadLetters = "spillway.deadletter.messages";
 
     /// <summary>Gauge of scheduler workers running a turn right now ({worker}).</summary>
@@ -54,6 +58,6 @@ public static class SpillwayMetrics
     /// <summary>The attribute naming why a message became a dead letter (see <see cref="DeadLetterReason"/>).</summary>
     public const string DeadLetterReasonAttribute = "spillway.deadletter.reason";
 
-    /// <summary>The attribute naming the actor system, on the scheduler gauges.</summary>
+    /// <summary>The attribute naming the actor system (<see cref="ActorSystemOptions.Name"/>), on every instrument.</summary>
     public const string SystemAttribute = "spillway.system";
 }

@@ -103,7 +103,7 @@ internal sealed class MetricsSampler : IDisposable
         var counters = _types.GetOrAdd(type, static _ => new TypeCounters());
         switch (instrument.Name)
         {
-            // Observed: the current totals (sent and processed include stopped actors), summed over systems.
+            // Observed: the current totals (sent and processed include stopped actors) and live actors, summed over systems.
             case SpillwayMetrics.SentMessages:
                 Interlocked.Add(ref counters.Sent, value);
                 break;
@@ -147,10 +147,11 @@ internal sealed class MetricsSampler : IDisposable
         public long Sent;
         public long Processed;
         public long Queued;
-
-        // Recorded: added to by every measurement. Lane depth is sampled (an actor's first lane taken, then one in 16),
-        // so LanesTaken counts samples, and the depth average and maximum are those of the sampled lanes.
         public long Live;
+
+        // Recorded: added to by every measurement. Lane depth is sampled (an actor's first lane taken, then one in 16,
+        // and the first of each second), so LanesTaken counts samples, and the depth average and maximum are those of
+        // the sampled lanes.
         public long Restarts;
         public long DeadLetters;
         public long LanesTaken;
@@ -174,7 +175,7 @@ internal sealed class MetricsSampler : IDisposable
         /// Called on the sampling thread before it collects the observed instruments again. Plain writes: the observed
         /// values arrive on this same thread, inside <see cref="MeterListener.RecordObservableInstruments"/>.
         /// </summary>
-        public void ResetObserved() => (Sent, Processed, Queued) = (0, 0, 0);
+        public void ResetObserved() => (Sent, Processed, Queued, Live) = (0, 0, 0, 0);
 
         public void RecordDepth(long depth)
         {

@@ -4,15 +4,16 @@ using Spillway.Actors.Hosting.Tests.TestKit;
 namespace Spillway.Actors.Hosting.Tests.Metrics;
 
 /// <summary>
-/// The actor instruments: live actors by type (up on spawn, down on stop), restarts by supervision, and dead letters by
-/// type and reason.
+/// The actor instruments: live actors by type (observed from the live actors when a collector asks), restarts by
+/// supervision, and dead letters by type and reason. Every measurement also names the system.
 /// </summary>
 public sealed class ActorMetricsTests
 {
     private static readonly KeyValuePair<string, object?> s_counterType = new(SpillwayMetrics.ActorTypeAttribute, nameof(CounterActor));
+    private static readonly KeyValuePair<string, object?> s_system = new(SpillwayMetrics.SystemAttribute, "metered");
 
     [Test]
-    public async Task ActorCount_SpawnThreeOfTwoTypesStopOne_NetCountPerType()
+    public async Task ActorCount_SpawnThreeOfTwoTypesStopOne_LiveCountPerType()
     {
         await using var metered = new MeteredSystem();
         using var actors = metered.Collect<long>(SpillwayMetrics.ActorCount);
@@ -22,12 +23,33 @@ public sealed class ActorMetricsTests
 
         await metered.System.StopAsync(first).OrTimeout();
 
+        Assert.That(actors.Observe(), Is.EqualTo(2));
         var snapshot = actors.GetMeasurementSnapshot();
         Assert.That(actors.Instrument!.Unit, Is.EqualTo("{actor}"));
-        Assert.That(snapshot.ContainsTags(s_counterType).Sum(m => m.Value), Is.EqualTo(1));
-        Assert.That(snapshot.ContainsTags(new KeyValuePair<string, object?>(SpillwayMetrics.ActorTypeAttribute, "DelegateActor`1")).Sum(m => m.Value), Is.EqualTo(1));
-        Assert.That(snapshot.Select(m => m.Value), Is.EqualTo(new long[] { 1, 1, 1, -1 }));
+        Assert.That(snapshot.ContainsTags(s_counterType).Single().Value, Is.EqualTo(1));
+        Assert.That(snapshot.ContainsTags(new KeyValuePair<string, object?>(SpillwayMetrics.ActorTypeAttribute, "DelegateActor`1")).Single().Value, Is.EqualTo(1));
+        Assert.That(snapshot, Has.All.Matches<CollectedMeasurement<long>>(m => m.ContainsTags(s_system)));
         Assert.That(metered.System.ActorCount, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task ActorCount_ListenerAttachedAfterActorsStarted_SeesEveryLiveActor()
+    {
+        await using var metered = new MeteredSystem();
+        var started = Enumerable.Range(0, 3).Select(i => metered.System.Spawn<CounterActor, Ping>("counter" + i)).ToList();
+        foreach (var actor in started)
+        {
+            await actor.SyncAsync();
+        }
+
+        // Attached only now, as dotnet-counters attaches to a running app: no spawn happens while it listens.
+        using var actors = metered.Collect<long>(SpillwayMetrics.ActorCount);
+        var whileLive = actors.Observe();
+        await metered.System.StopAsync(started[0]).OrTimeout();
+
+        Assert.That(whileLive, Is.EqualTo(3));
+        Assert.That(actors.Observe(), Is.EqualTo(2), "a stop seen by the late listener takes the actor off, never below the truth");
+        Assert.That(actors.LastMeasurement!.MatchesTags(s_counterType, s_system), Is.True);
     }
 
     [Test]
@@ -44,7 +66,7 @@ public sealed class ActorMetricsTests
         Assert.That(restarts.Instrument!.Unit, Is.EqualTo("{restart}"));
         Assert.That(restarts.GetMeasurementSnapshot(), Has.Count.EqualTo(1));
         Assert.That(restarts.LastMeasurement!.Value, Is.EqualTo(1));
-        Assert.That(restarts.LastMeasurement.MatchesTags(s_counterType), Is.True);
+        Assert.That(restarts.LastMeasurement.MatchesTags(s_counterType, s_system), Is.True);
     }
 
     [Test]
@@ -60,7 +82,7 @@ public sealed class ActorMetricsTests
         var reason = new KeyValuePair<string, object?>(SpillwayMetrics.DeadLetterReasonAttribute, "actor_stopped");
         Assert.That(deadLetters.Instrument!.Unit, Is.EqualTo("{message}"));
         Assert.That(deadLetters.Sum(), Is.EqualTo(3));
-        Assert.That(deadLetters.GetMeasurementSnapshot().MatchesTags(s_counterType, reason).Count(), Is.EqualTo(3));
+        Assert.That(deadLetters.GetMeasurementSnapshot().MatchesTags(s_counterType, reason, s_system).Count(), Is.EqualTo(3));
         Assert.That(metered.System.DeadLetterCount, Is.EqualTo(3));
     }
 
@@ -81,6 +103,6 @@ public sealed class ActorMetricsTests
 
         var reason = new KeyValuePair<string, object?>(SpillwayMetrics.DeadLetterReasonAttribute, "mailbox_full");
         Assert.That(deadLetters.Sum(), Is.GreaterThan(0));
-        Assert.That(deadLetters.GetMeasurementSnapshot().MatchesTags(s_counterType, reason).Sum(m => m.Value), Is.EqualTo(metered.System.DeadLetterCount));
+        Assert.That(deadLetters.GetMeasurementSnapshot().MatchesTags(s_counterType, reason, s_system).Sum(m => m.Value), Is.EqualTo(metered.System.DeadLetterCount));
     }
 }

@@ -16,7 +16,7 @@ public sealed class InstrumentCatalogTests
     [TestCase(SpillwayMetrics.QueuedMessages, "{message}", typeof(ObservableUpDownCounter<long>))]
     [TestCase(SpillwayMetrics.LaneDepth, "{message}", typeof(Histogram<int>))]
     [TestCase(SpillwayMetrics.ProcessDuration, "s", typeof(Histogram<double>))]
-    [TestCase(SpillwayMetrics.ActorCount, "{actor}", typeof(UpDownCounter<long>))]
+    [TestCase(SpillwayMetrics.ActorCount, "{actor}", typeof(ObservableUpDownCounter<long>))]
     [TestCase(SpillwayMetrics.Restarts, "{restart}", typeof(Counter<long>))]
     [TestCase(SpillwayMetrics.DeadLetters, "{message}", typeof(Counter<long>))]
     [TestCase(SpillwayMetrics.BusyWorkers, "{worker}", typeof(ObservableGauge<int>))]

@@ -1,18 +1,21 @@
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Spillway.Actors.Hosting.Tests.TestKit;
 
 namespace Spillway.Actors.Hosting.Tests.Metrics;
 
 /// <summary>
 /// The mailbox instruments follow the messages: <c>sent</c> and <c>processed</c> are observed counters that report every
-/// message so far, per actor type, stopped actors included (sent when the mailbox takes a lane, processed as a handler
-/// gets the message); <c>queued</c> is observed as what waits in the mailboxes right now; the lane-depth histogram gets
-/// the first lane an actor takes and one in 16 after (every one when a test asks); and the duration histogram one record
-/// per sampled message while a listener wants it. Every measurement carries the actor's type.
+/// message so far, per actor type, stopped actors included (sent as a message is queued, processed as a handler gets
+/// the message); <c>queued</c> is observed as what waits in the mailboxes right now; the lane-depth histogram gets the
+/// first lane an actor takes, one in 16 after (every one when a test asks) and the first of each second; and the
+/// duration histogram one record per sampled message while a listener wants it. Every measurement carries the actor's
+/// type and the system's name.
 /// </summary>
 public sealed class MailboxMetricsTests
 {
     private static readonly KeyValuePair<string, object?> s_counterType = new(SpillwayMetrics.ActorTypeAttribute, nameof(CounterActor));
+    private static readonly KeyValuePair<string, object?> s_system = new(SpillwayMetrics.SystemAttribute, "metered");
 
     [Test]
     public async Task SentProcessedQueued_TellManyThenAsk_CountEveryMessageAndQueuedReturnsToZero()
@@ -27,8 +30,8 @@ public sealed class MailboxMetricsTests
         actor.TellMany(Told);
         var handled = await actor.SyncAsync();
 
-        // A message counts as sent when its lane is taken and as processed just before its handler runs, so once the
-        // reply is here every message is in both totals: no wait needed.
+        // A message counts as sent when it is queued and as processed just before its handler runs, so once the reply is
+        // here every message is in both totals: no wait needed.
         Assert.That(handled, Is.EqualTo(Told + 1));
         Assert.That(sent.Observe(), Is.EqualTo(Told + 1));
         Assert.That(processed.Observe(), Is.EqualTo(Told + 1));
@@ -39,7 +42,7 @@ public sealed class MailboxMetricsTests
         {
             Assert.That(collector.Instrument!.Unit, Is.EqualTo("{message}"), collector.Instrument.Name);
             Assert.That(collector.GetMeasurementSnapshot(), Has.Count.EqualTo(1), collector.Instrument.Name);
-            Assert.That(collector.GetMeasurementSnapshot(), Has.All.Matches<CollectedMeasurement<long>>(m => m.MatchesTags(s_counterType)), collector.Instrument.Name);
+            Assert.That(collector.GetMeasurementSnapshot(), Has.All.Matches<CollectedMeasurement<long>>(m => m.MatchesTags(s_counterType, s_system)), collector.Instrument.Name);
         }
     }
 
@@ -76,10 +79,63 @@ public sealed class MailboxMetricsTests
     }
 
     [Test]
+    public async Task Sent_BacklogQueuedBehindAGatedHandler_CountedBeforeTheActorTakesIt()
+    {
+        const int Backlog = 728;
+        await using var metered = new MeteredSystem();
+        using var sent = metered.Collect<long>(SpillwayMetrics.SentMessages);
+        using var processed = metered.Collect<long>(SpillwayMetrics.ProcessedMessages);
+        using var queued = metered.Collect<long>(SpillwayMetrics.QueuedMessages);
+        var actor = metered.System.Spawn<CounterActor, Ping>("counter");
+        var entered = Wait.Signal();
+        var gate = Wait.Signal();
+        actor.Tell(new Ping(Entered: entered, Gate: gate.Task));
+        await entered.Task.OrTimeout();
+
+        // The handler holds the mailbox: the backlog waits in the lane, never taken, and still counts as sent.
+        actor.TellMany(Backlog);
+        var sentWhileGated = sent.Observe();
+        var processedWhileGated = processed.Observe();
+        var queuedWhileGated = queued.Observe();
+        gate.SetResult();
+        await actor.SyncAsync();
+
+        Assert.That(sentWhileGated, Is.EqualTo(1 + Backlog));
+        Assert.That(processedWhileGated, Is.EqualTo(1));
+        Assert.That(queuedWhileGated, Is.EqualTo(Backlog));
+        Assert.That(sent.Observe(), Is.EqualTo(Backlog + 2), "each message counted once, the taken backlog not again");
+    }
+
+    [Test]
+    public async Task LaneDepth_SlowConsumerTakesOneLaneInANewSecond_ThatTakeIsRecorded()
+    {
+        var time = new FakeTimeProvider();
+        await using var metered = new MeteredSystem(options => options.TimeProvider = time);
+        using var laneDepth = metered.Collect<int>(SpillwayMetrics.LaneDepth);
+        var actor = metered.System.Spawn<CounterActor, Ping>("counter");
+
+        // Takes 1 (always recorded) and 2 (not: one in 16, same second).
+        await actor.SyncAsync();
+        await actor.SyncAsync();
+        var beforeTheSecondPassed = laneDepth.GetMeasurementSnapshot().Count;
+
+        // A second passes on the system's clock: the next take is recorded, whatever the count says; the one after is not.
+        time.Advance(TimeSpan.FromSeconds(1));
+        await actor.SyncAsync();
+        await actor.SyncAsync();
+
+        Assert.That(beforeTheSecondPassed, Is.EqualTo(1));
+        Assert.That(laneDepth.GetMeasurementSnapshot().Select(m => m.Value).ToArray(), Is.EqualTo(new[] { 1, 1 }));
+        Assert.That(laneDepth.GetMeasurementSnapshot(), Has.All.Matches<CollectedMeasurement<int>>(m => m.MatchesTags(s_counterType, s_system)));
+    }
+
+    [Test]
     public async Task LaneDepth_DefaultSampling_FirstLaneTakenThenOneInSixteen()
     {
         const int Asks = 40;
-        await using var metered = new MeteredSystem();
+
+        // A clock that stands still: no second passes, so only the count picks the samples.
+        await using var metered = new MeteredSystem(options => options.TimeProvider = new FakeTimeProvider());
         using var laneDepth = metered.Collect<int>(SpillwayMetrics.LaneDepth);
         using var sent = metered.Collect<long>(SpillwayMetrics.SentMessages);
         var actor = metered.System.Spawn<CounterActor, Ping>("counter");
@@ -117,7 +173,7 @@ public sealed class MailboxMetricsTests
 
         Assert.That(whileLive, Is.EqualTo((11L, 11L)));
         Assert.That(afterStop, Is.EqualTo((11L, 11L)), "the stopped actor's messages still count");
-        Assert.That(afterStopTags, Has.Count.EqualTo(1).And.All.Matches<CollectedMeasurement<long>>(m => m.MatchesTags(s_counterType)));
+        Assert.That(afterStopTags, Has.Count.EqualTo(1).And.All.Matches<CollectedMeasurement<long>>(m => m.MatchesTags(s_counterType, s_system)));
         Assert.That(sent.Observe(), Is.EqualTo(17));
         Assert.That(processed.Observe(), Is.EqualTo(17));
     }

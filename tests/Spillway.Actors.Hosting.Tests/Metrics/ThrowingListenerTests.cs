@@ -45,7 +45,8 @@ public sealed class ThrowingListenerTests
         Assert.That(afterRestart, Is.EqualTo(1), "the restarted instance counts from zero");
         Assert.That(system.DeadLetterCount, Is.EqualTo(1));
         Assert.That(system.ActorCount, Is.Zero);
-        Assert.That(Volatile.Read(ref attempts), Is.GreaterThan(5), "the listener was live and threw every time");
+        // Recorded (not observed) measurements: at least the first lane depth, the restart and the dead letter.
+        Assert.That(Volatile.Read(ref attempts), Is.GreaterThanOrEqualTo(3), "the listener was live and threw every time");
     }
 
     [TestCase(SchedulerKind.DedicatedThreads)]
