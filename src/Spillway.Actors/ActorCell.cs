@@ -281,19 +281,8 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         }
     }
 
-    public void RemoveTimer(IDisposable timer)
-    {
-        var relations = Volatile.Read(ref _relations);
-        if (relations is null)
-        {
-            return;
-        }
-
-        lock (relations)
-        {
-            relations.Timers?.Remove(timer);
-        }
-    }
+    public void RemoveTimer(IDisposable timer) =>
+        UnderLockIfAny(timer, static (relations, timer) => relations.Timers?.Remove(timer));
 
     /// <summary>
     /// Cancels every timer: on a restart (<paramref name="final"/> false: the new instance may schedule again), or for
@@ -433,7 +422,11 @@ internal abstract class ActorCell : IThreadPoolWorkItem
         }
     }
 
-    private void UntrackWatched(ActorCell watched)
+    private void UntrackWatched(ActorCell watched) =>
+        UnderLockIfAny(watched, static (relations, watched) => relations.Watching?.Remove(watched));
+
+    /// <summary>Runs <paramref name="change"/> under the relations lock, if this actor has relations at all (none: nothing to change).</summary>
+    private void UnderLockIfAny<TState>(TState state, Action<Relations, TState> change)
     {
         var relations = Volatile.Read(ref _relations);
         if (relations is null)
@@ -443,7 +436,7 @@ internal abstract class ActorCell : IThreadPoolWorkItem
 
         lock (relations)
         {
-            relations.Watching?.Remove(watched);
+            change(relations, state);
         }
     }
 

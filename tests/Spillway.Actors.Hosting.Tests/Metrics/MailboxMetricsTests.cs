@@ -54,13 +54,8 @@ public sealed class MailboxMetricsTests
         using var processed = metered.Collect<long>(SpillwayMetrics.ProcessedMessages);
         using var queued = metered.Collect<long>(SpillwayMetrics.QueuedMessages);
         using var laneDepth = metered.Collect<int>(SpillwayMetrics.LaneDepth);
-        var actor = metered.System.Spawn<CounterActor, Ping>("counter");
-        var entered = Wait.Signal();
-        var gate = Wait.Signal();
-
         // The first ping is taken alone and holds the mailbox; the backlog piles up in the lane behind it.
-        actor.Tell(new Ping(Entered: entered, Gate: gate.Task));
-        await entered.Task.OrTimeout();
+        var (actor, gate) = await SpawnHeldCounterAsync(metered);
         actor.TellMany(Backlog);
 
         // The backlog waits in the lane behind the gated message (TellMany has appended it all).
@@ -86,11 +81,7 @@ public sealed class MailboxMetricsTests
         using var sent = metered.Collect<long>(SpillwayMetrics.SentMessages);
         using var processed = metered.Collect<long>(SpillwayMetrics.ProcessedMessages);
         using var queued = metered.Collect<long>(SpillwayMetrics.QueuedMessages);
-        var actor = metered.System.Spawn<CounterActor, Ping>("counter");
-        var entered = Wait.Signal();
-        var gate = Wait.Signal();
-        actor.Tell(new Ping(Entered: entered, Gate: gate.Task));
-        await entered.Task.OrTimeout();
+        var (actor, gate) = await SpawnHeldCounterAsync(metered);
 
         // The handler holds the mailbox: the backlog waits in the lane, never taken, and still counts as sent.
         actor.TellMany(Backlog);
@@ -264,11 +255,7 @@ public sealed class MailboxMetricsTests
         using var processed = metered.Collect<long>(SpillwayMetrics.ProcessedMessages);
         using var sent = metered.Collect<long>(SpillwayMetrics.SentMessages);
         using var deadLetters = metered.Collect<long>(SpillwayMetrics.DeadLetters);
-        var actor = metered.System.Spawn<CounterActor, Ping>("counter");
-        var entered = Wait.Signal();
-        var gate = Wait.Signal();
-        actor.Tell(new Ping(Entered: entered, Gate: gate.Task));
-        await entered.Task.OrTimeout();
+        var (actor, gate) = await SpawnHeldCounterAsync(metered);
         actor.TellMany(Backlog);
 
         // Stop after the gated message: the backlog becomes dead letters, and is no longer counted as waiting.
@@ -306,5 +293,16 @@ public sealed class MailboxMetricsTests
         Assert.That(measurements.Select(m => m.Value), Is.All.GreaterThanOrEqualTo(0.0));
         Assert.That(measurements.ContainsTags(s_counterType).Count(), Is.EqualTo(Sampled));
         Assert.That(duration.Instrument!.Unit, Is.EqualTo("s"));
+    }
+
+    /// <summary>Spawns a counter and holds its mailbox with a gated ping (its handler has entered); open the gate to go on.</summary>
+    private static async Task<(ActorRef<Ping> Actor, TaskCompletionSource Gate)> SpawnHeldCounterAsync(MeteredSystem metered)
+    {
+        var actor = metered.System.Spawn<CounterActor, Ping>("counter");
+        var entered = Wait.Signal();
+        var gate = Wait.Signal();
+        actor.Tell(new Ping(Entered: entered, Gate: gate.Task));
+        await entered.Task.OrTimeout();
+        return (actor, gate);
     }
 }
