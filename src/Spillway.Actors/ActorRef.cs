@@ -28,7 +28,7 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// </summary>
     private readonly LaneAppender<TMsg> _handle;
 
-    internal ActorRef(ActorCell<TMsg> cell) => _handle = new LaneAppender<TMsg>(cell.Set, cell.Set.AcquireLane());
+    internal ActorRef(ActorCell<TMsg> cell) => _handle = new LaneAppender<TMsg>(cell.Lanes, cell.Lanes.AcquireLane());
 
     /// <summary>Gets the actor's name among its siblings.</summary>
     public string Name => Cell.Name;

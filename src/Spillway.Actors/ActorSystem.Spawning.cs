@@ -74,7 +74,7 @@ public sealed partial class ActorSystem
             if (IsShuttingDown)
             {
                 // Spawned by an actor during the drain: refuse tells from outside the system, like every other mailbox.
-                cell.Set.Seal();
+                cell.Lanes.Seal();
             }
 
             // The constructor's own exception reaches the caller unchanged; what the runtime validates itself (no usable

@@ -46,7 +46,7 @@ internal abstract class ActorScheduler
     /// Queues a work item that just used up its turn, behind everything already waiting, so that one busy mailbox
     /// cannot starve the others. By default the same as <see cref="Schedule"/>.
     /// </summary>
-    public virtual void Yield(IThreadPoolWorkItem item) => Schedule(item);
+    public virtual void ScheduleBehindOthers(IThreadPoolWorkItem item) => Schedule(item);
 
     /// <summary>Starts the workers.</summary>
     public abstract void Start();

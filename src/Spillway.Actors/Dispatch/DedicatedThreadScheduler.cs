@@ -144,7 +144,7 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
     }
 
     /// <summary>Queues to the shared queue, never a next slot: a turn that used its budget yields to everyone else.</summary>
-    public override void Yield(IThreadPoolWorkItem item)
+    public override void ScheduleBehindOthers(IThreadPoolWorkItem item)
     {
         _ready.Enqueue(item);
         WakeOne();
