@@ -13,7 +13,7 @@ namespace Spillway.Actors;
 /// <para>
 /// Detection: <see cref="CheckForStarvation"/> ticks every <see cref="StarvationThreshold"/> on the system's
 /// <see cref="TimeProvider"/>. Like the slow-turn watchdog it reads no clock on the workers: a worker is stuck when it
-/// shows the same odd <see cref="Worker.TurnEdges"/> value as on the previous tick (inside the same turn for at least a
+/// shows the same odd <see cref="Worker.TurnStamp"/> value as on the previous tick (inside the same turn for at least a
 /// period). Starvation is every worker stuck (the extra ones included) while the shared queue holds work, or a stuck
 /// worker's next slot does (the rescuer would move it there). It is seen one to two thresholds after it began.
 /// </para>
@@ -115,7 +115,7 @@ internal sealed partial class DedicatedThreadScheduler
             // A slot read once: the check may reuse it meanwhile. A retired worker is between turns for good (even).
             if (Volatile.Read(ref _extras[i]) is { } extra)
             {
-                busy += Volatile.Read(ref extra.TurnEdges) & 1;
+                busy += (Worker.IsInTurn(Volatile.Read(ref extra.TurnStamp)) ? 1 : 0);
             }
         }
 
@@ -190,13 +190,13 @@ internal sealed partial class DedicatedThreadScheduler
                 return;
             }
 
-            var stuckTurns = new (Worker Worker, int Edges)[_workers.Length + live];
+            var stuckTurns = new (Worker Worker, int Stamp)[_workers.Length + live];
             var names = new string[stuckTurns.Length];
             var count = 0;
             foreach (var worker in _workers)
             {
                 names[count] = NameRunningActor(worker);
-                stuckTurns[count++] = (worker, worker.StarvationSeenEdges);
+                stuckTurns[count++] = (worker, worker.StarvationSeenStamp);
             }
 
             foreach (var extra in _extras)
@@ -204,7 +204,7 @@ internal sealed partial class DedicatedThreadScheduler
                 if (extra is { Retired: false })
                 {
                     names[count] = NameRunningActor(extra);
-                    stuckTurns[count++] = (extra, extra.StarvationSeenEdges);
+                    stuckTurns[count++] = (extra, extra.StarvationSeenStamp);
                 }
             }
 
@@ -234,9 +234,9 @@ internal sealed partial class DedicatedThreadScheduler
     private static bool SeenStuck(Worker worker)
     {
         // One read gives both facts: odd means inside a turn, and the same odd value as last tick means the same turn.
-        var edges = Volatile.Read(ref worker.TurnEdges);
-        var stuck = (edges & 1) != 0 && edges == worker.StarvationSeenEdges;
-        worker.StarvationSeenEdges = edges;
+        var stamp = Volatile.Read(ref worker.TurnStamp);
+        var stuck = Worker.IsInTurn(stamp) && stamp == worker.StarvationSeenStamp;
+        worker.StarvationSeenStamp = stamp;
         return stuck;
     }
 
@@ -253,7 +253,7 @@ internal sealed partial class DedicatedThreadScheduler
         };
 
         // Name it only if the item read belongs to the stuck turn (the turn may have ended meanwhile).
-        return Volatile.Read(ref worker.TurnEdges) == worker.StarvationSeenEdges ? name : "?";
+        return Volatile.Read(ref worker.TurnStamp) == worker.StarvationSeenStamp ? name : "?";
     }
 
     /// <summary>Starts <paramref name="extra"/> in slot <paramref name="slot"/>; under the lock, not stopping.</summary>
@@ -289,11 +289,11 @@ internal sealed partial class DedicatedThreadScheduler
 
     private sealed partial class Worker
     {
-        /// <summary>The <see cref="TurnEdges"/> value the starvation check saw on its previous tick; only the check touches it, under its lock.</summary>
-        public int StarvationSeenEdges;
+        /// <summary>The <see cref="TurnStamp"/> value the starvation check saw on its previous tick; only the check touches it, under its lock.</summary>
+        public int StarvationSeenStamp;
 
         /// <summary>For an extra worker: the turns stuck when it was started; it may retire once one of them has ended. Set before it starts.</summary>
-        public (Worker Worker, int Edges)[]? StuckAtStart;
+        public (Worker Worker, int Stamp)[]? StuckAtStart;
 
         /// <summary>For an extra worker: its thread. Set before it starts.</summary>
         public Thread? Thread;
@@ -373,9 +373,9 @@ internal sealed partial class DedicatedThreadScheduler
         /// <summary>Whether one of the turns stuck when this extra worker started has ended: the starvation that brought it is over.</summary>
         private bool StarvationEased()
         {
-            foreach (var (worker, edges) in StuckAtStart!)
+            foreach (var (worker, stamp) in StuckAtStart!)
             {
-                if (Volatile.Read(ref worker.TurnEdges) != edges)
+                if (Volatile.Read(ref worker.TurnStamp) != stamp)
                 {
                     return true;
                 }
