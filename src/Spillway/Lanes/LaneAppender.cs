@@ -51,7 +51,7 @@ internal readonly struct LaneAppender<T>
             }
         }
 
-        return Conclude(accepted, wasEmpty, 1);
+        return FinishAppend(accepted, wasEmpty, 1);
     }
 
     /// <summary>
@@ -124,7 +124,7 @@ internal readonly struct LaneAppender<T>
             }
         }
 
-        return Conclude(accepted, wasEmpty, 1);
+        return FinishAppend(accepted, wasEmpty, 1);
     }
 
     /// <summary>
@@ -157,7 +157,7 @@ internal readonly struct LaneAppender<T>
             }
         }
 
-        return Conclude(accepted, wasEmpty, items.Length);
+        return FinishAppend(accepted, wasEmpty, items.Length);
     }
 
     /// <summary>
@@ -206,11 +206,11 @@ internal readonly struct LaneAppender<T>
 
         if (droppedOne)
         {
-            return Conclude(accepted: true, wasEmpty, 1);
+            return FinishAppend(accepted: true, wasEmpty, 1);
         }
 
         // Another lane's oldest, under that lane's lock alone (two lane locks are never held at once). The room taken
-        // with it is ours until the append below lands it or Conclude gives it back.
+        // with it is ours until the append below lands it or FinishAppend gives it back.
         var inUse = set.LanesInUse;
         for (var slot = 0; slot < inUse && !droppedOne; slot++)
         {
@@ -247,11 +247,16 @@ internal readonly struct LaneAppender<T>
             }
         }
 
-        return Conclude(accepted, wasEmpty, 1);
+        return FinishAppend(accepted, wasEmpty, 1);
     }
 
+    /// <summary>
+    /// The step after the lane lock is left: gives back the room reserved for a refused append, or, when the append
+    /// filled an empty lane, tells the reader side (<see cref="ILaneListener.OnLaneFilled"/>, the channel's one upward
+    /// edge: it wakes a parked receiver, or schedules an idle actor's mailbox).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private AppendOutcome Conclude(bool accepted, bool wasEmpty, int count)
+    private AppendOutcome FinishAppend(bool accepted, bool wasEmpty, int count)
     {
         if (!accepted)
         {

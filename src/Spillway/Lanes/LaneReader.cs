@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Spillway;
@@ -28,24 +27,6 @@ namespace Spillway;
 /// </remarks>
 internal sealed partial class LaneReader<T>
 {
-    /// <summary>How many lanes a reader takes before its tiny storage is replaced (see <see cref="Recycle"/>).</summary>
-    private const int BusyLaneTakes = 64;
-
-    /// <summary>How many elements fill 64 bytes: the smallest storage a busy reader keeps.</summary>
-    private static readonly int s_cacheLineElements = Math.Max(1, 64 / Unsafe.SizeOf<T>());
-
-    /// <summary>Storage up to this length is never replaced at a swap: small arrays are not worth an allocation.</summary>
-    private const int SwapShrinkFloor = 1024;
-
-    /// <summary>
-    /// The recent peak of batch sizes loses 1/2^this of itself at every take that does not beat it: a quarter of the
-    /// peak after about 355 smaller takes. Slow on purpose, so batch sizes that vary in steady traffic never make the
-    /// storage shrink and grow again.
-    /// </summary>
-    private const int PeakDecayShift = 8;
-
-    /// <summary>What a parking channel reader keeps: 16 KiB of storage per array, at least 256 elements.</summary>
-    private static readonly int s_parkKeepElements = Math.Max(256, 16 * 1024 / Unsafe.SizeOf<T>());
 
     private readonly LaneSet<T> _set;
 
@@ -66,9 +47,6 @@ internal sealed partial class LaneReader<T>
     /// <summary>The lane the next scan starts at: one past the lane taken last, so lanes are served round-robin.</summary>
     private int _cursor;
 
-    /// <summary>Lanes taken while the batch storage was still smaller than a cache line; see <see cref="Recycle"/>.</summary>
-    private int _smallTakes;
-
     /// <summary>The tags of the current batch (swapped in with it), or <see langword="null"/> if no lane ever carried one.</summary>
     private LaneTags? _batchTags;
 
@@ -78,15 +56,6 @@ internal sealed partial class LaneReader<T>
     /// <summary>The batch index of that entry's message; <see cref="int.MaxValue"/> when none is left (one compare per read).</summary>
     private int _nextTagIndex = int.MaxValue;
 
-    /// <summary>A decaying peak of the batch sizes taken; see <see cref="PeakDecayShift"/>.</summary>
-    private int _recentPeak;
-
-    /// <summary>The largest storage taken from a lane (or made by this reader) since the last trim; only grows between trims.</summary>
-    private int _largestSeen;
-
-    /// <summary>The batch storage a parking trim kept weakly; handed to the next lane taken if a collection has not taken it.</summary>
-    private WeakReference<T[]>? _spare;
-
     /// <summary>How many messages of the current batch already had their room given back (see <see cref="ReleaseRoomOfRead"/>).</summary>
     private int _roomReleased;
 
@@ -94,17 +63,6 @@ internal sealed partial class LaneReader<T>
 
     /// <summary>Gets the lane set read from.</summary>
     public LaneSet<T> Set => _set;
-
-    /// <summary>Gets how many messages the reader's batch storage can hold (tests watch it grow for busy readers).</summary>
-    public int StorageLength => _batch.Length;
-
-    /// <summary>
-    /// Gets the largest storage length this reader has taken from a lane (or made) since its last
-    /// <see cref="TrimStorage"/>. Every array passes through the reader before its lane can be empty again (a lane grows
-    /// only while it holds messages, and the reader takes them with the array), so once the lanes are empty, nothing the
-    /// reader or its lanes hold is larger. One field read, for the checks on the way to idle.
-    /// </summary>
-    public int LargestStorageSeen => _largestSeen;
 
     /// <summary>Gets whether the current batch, or a batch held behind a barrier, still holds unread messages.</summary>
     public bool HasBuffered => _index < _count || _held is not null;
@@ -328,84 +286,6 @@ internal sealed partial class LaneReader<T>
         }
     }
 
-    /// <summary>
-    /// The channel's trim as its reader parks (it found nothing to read): gives back storage over 16 KiB per array,
-    /// keeping it weakly (see <see cref="TrimStorage"/>). One compare when nothing is over the keep.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void TrimBeforePark()
-    {
-        if (_largestSeen > s_parkKeepElements)
-        {
-            TrimStorage(s_parkKeepElements, keepWeakly: true);
-        }
-    }
-
-    /// <summary>
-    /// Gives back storage longer than <paramref name="keepElements"/>: the reader's own batch storage when the batch
-    /// is empty, and the storage of every empty lane (a lane whose racy length is within the keep costs one compare;
-    /// a longer one is trimmed under its lock). Trimmed arrays are replaced by no storage, which grows again on use.
-    /// With <paramref name="keepWeakly"/> they stay reachable through weak references and come back on the next growth
-    /// or take unless a garbage collection took them first: a parked channel reallocates nothing when traffic resumes
-    /// soon, and holds nothing the collector cannot take.
-    /// </summary>
-    /// <returns><see langword="true"/> when nothing over the keep is left (a lane that was not empty keeps its storage).</returns>
-    public bool TrimStorage(int keepElements, bool keepWeakly)
-    {
-        int largest;
-        if (HasBuffered)
-        {
-            largest = _batch.Length;
-        }
-        else
-        {
-            // Clears a consumed batch (and gives its room back) if no take did yet, so the storage holds no references.
-            Recycle();
-            if (_batch.Length > keepElements)
-            {
-                if (keepWeakly)
-                {
-                    Lane<T>.StoreSpare(ref _spare, _batch);
-                }
-
-                _batch = [];
-            }
-
-            if (_batchTags is { } tags && tags.Capacity > keepElements)
-            {
-                _batchTags = null;
-                ResetTagCursor();
-            }
-
-            largest = _batch.Length;
-        }
-
-        var inUse = _set.LanesInUse;
-        for (var i = 0; i < inUse; i++)
-        {
-            // Volatile slot read, as in the scan: a lane created on another core is seen fully constructed.
-            var lane = _set.LaneAt(i);
-            if (lane is null)
-            {
-                continue;
-            }
-
-            var length = lane.StorageLength;
-            if (length > keepElements)
-            {
-                using (lane.Lock())
-                {
-                    length = lane.TrimIfEmpty_NeedsLock(keepElements, keepWeakly);
-                }
-            }
-
-            largest = Math.Max(largest, length);
-        }
-
-        _largestSeen = largest;
-        return largest <= keepElements;
-    }
-
     /// <summary>Bookkeeping of a take: the decaying peak, the largest storage seen, the first tag of the batch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void NoteTaken(int taken)
@@ -425,33 +305,6 @@ internal sealed partial class LaneReader<T>
         else
         {
             _stopAt = taken;
-        }
-    }
-
-    /// <summary>
-    /// Before the reader's (empty, cleared) storage is handed to a lane: restores a spare kept weakly by a parking trim
-    /// in place of empty storage, or replaces storage far larger than the recent batches by storage twice the recent
-    /// peak (at least the floor), so a burst's arrays do not circulate forever.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void AdjustStorageBeforeSwap()
-    {
-        var length = _batch.Length;
-        if (length == 0)
-        {
-            if (Lane<T>.TakeSpare(_spare, needed: 1) is { } spare)
-            {
-                _batch = spare;
-                _largestSeen = Math.Max(_largestSeen, spare.Length);
-            }
-
-            return;
-        }
-
-        var peak = _recentPeak;
-        if (length / 4 > peak)
-        {
-            _batch = new T[Math.Max(SwapShrinkFloor, (int)BitOperations.RoundUpToPowerOf2((uint)peak * 2))];
         }
     }
 
@@ -483,51 +336,6 @@ internal sealed partial class LaneReader<T>
         _tagCursor = cursor;
         _nextTagIndex = cursor < tags.Count ? tags.IndexAt(cursor) : int.MaxValue;
         return tag;
-    }
-
-
-    /// <summary>
-    /// Clears the consumed batch so it holds no references, and gives its room back on a bounded channel. Called before
-    /// the next lane is taken, and by the receiver as soon as a read takes the last message of the batch. A busy reader
-    /// with storage smaller than a cache line gets a cache line's worth, once (the only allocation a reader makes).
-    /// </summary>
-    public void Recycle()
-    {
-        var consumed = _count;
-        if (consumed == 0)
-        {
-            return;
-        }
-
-        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
-        {
-            Array.Clear(_batch, 0, consumed);
-        }
-
-        // The tags go with the consumed batch: the list holds no references after this, and is empty when swapped on.
-        if (_batchTags is { Count: > 0 })
-        {
-            ClearBatchTags();
-        }
-
-        _count = 0;
-        _index = 0;
-        _stopAt = 0;
-        var unreleased = consumed - _roomReleased;
-        _roomReleased = 0;
-        if (_set.IsBounded && unreleased != 0)
-        {
-            _set.Release(unreleased);
-        }
-
-        if (_batch.Length < s_cacheLineElements && ++_smallTakes >= BusyLaneTakes)
-        {
-            // A busy reader whose batches are tiny (a ping-pong: one message per take) gets storage of at least a cache
-            // line. Tiny arrays of different mailboxes sit side by side on the heap, and two mailboxes read and written
-            // on two cores at once would otherwise share a cache line. Idle mailboxes keep their tiny arrays.
-            _batch = new T[s_cacheLineElements];
-            _smallTakes = 0;
-        }
     }
 
     private void ClearBatchTags()

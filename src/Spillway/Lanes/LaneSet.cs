@@ -47,17 +47,18 @@ internal sealed partial class LaneSet<T> : Lane<T>
     private int _liveSenders;
 
     /// <summary>
-    /// <see cref="OpenState"/>, then <see cref="SealedState"/> (sends fail, queued messages stay readable: a mailbox
-    /// draining for shutdown), then <see cref="ClosedState"/> (sends fail, queued messages were dropped). Only grows.
+    /// Whether the set takes sends (<see cref="State"/>): open, then sealed (sends fail, queued messages stay readable: a
+    /// mailbox draining for shutdown), then closed (sends fail, queued messages were dropped). Only grows.
     /// </summary>
-    private int _closed;
+    private int _state;
 
-    private const int OpenState = 0;
-    private const int SealedState = 1;
-    private const int ClosedState = 2;
-
-    /// <summary>Messages sent and not yet released by the reader; maintained only when bounded.</summary>
-    private int _queued;
+    /// <summary>The values of <see cref="_state"/>, in the only order it moves.</summary>
+    private static class State
+    {
+        public const int Open = 0;
+        public const int Sealed = 1;
+        public const int Closed = 2;
+    }
 
     /// <summary>The error the writers completed with, if any; the first one wins.</summary>
     private Exception? _completionError;
@@ -130,16 +131,16 @@ internal sealed partial class LaneSet<T> : Lane<T>
     /// <summary>Gets the capacity, or <see cref="int.MaxValue"/>.</summary>
     public int Capacity => _capacity;
 
-    /// <summary>Gets whether sends are refused: the reader closed (or sealed) the set.</summary>
+    /// <summary>Gets whether sends are refused: the set is sealed or closed.</summary>
     // Volatile: a sender that checks this inside a lane lock must see a close published by a reader on another core.
-    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+    public bool IsClosed => Volatile.Read(ref _state) != State.Open;
 
     /// <summary>
     /// Gets whether the reader has closed the set, dropping what was queued. Unlike <see cref="IsClosed"/> this is
     /// <see langword="false"/> while the set is only sealed: a sealed set refuses sends but its lanes stay readable.
     /// </summary>
     // Volatile: the reader reads it on its own thread, but a seal or close may come from another.
-    public bool IsClosedForReading => Volatile.Read(ref _closed) == ClosedState;
+    public bool IsClosedForReading => Volatile.Read(ref _state) == State.Closed;
 
     /// <summary>Gets whether every counted sender handle has been released.</summary>
     // Volatile (acquire): pairs with the Interlocked.Decrement in ReleaseSender. A reader that sees zero also sees every
@@ -235,63 +236,6 @@ internal sealed partial class LaneSet<T> : Lane<T>
         return Interlocked.CompareExchange(ref lanes[index], created, null) ?? created;
     }
 
-    /// <summary>Reserves room for <paramref name="count"/> messages on a bounded channel.</summary>
-    /// <returns><see langword="false"/> when the channel is full; nothing was reserved.</returns>
-    public bool TryReserve(int count)
-    {
-        Debug.Assert(IsBounded, "Only bounded channels count queued messages.");
-
-        // While WriteAsync calls are blocked, the next room is theirs, in order: a send that came later (or a later
-        // send of the same handle) must not take it first.
-        if (Volatile.Read(ref _blockedWriterCount) != 0)
-        {
-            return false;
-        }
-
-        // Soft bound: admit while below the capacity, even if the batch takes it past the bound. Interlocked: the
-        // reservation and the reader's release race on the same counter.
-        var after = Interlocked.Add(ref _queued, count);
-        if (after - count < _capacity)
-        {
-            return true;
-        }
-
-        // Undone through Release, which looks for waiting writers: while our reservation briefly held the room, a
-        // reader's release could have dispatched, found no room and left a writer waiting with room now free.
-        Release(count);
-        return false;
-    }
-
-    /// <summary>
-    /// Reserves room for one message past the capacity, unconditionally: a full mailbox that drops its oldest message
-    /// found none left in a lane to drop (the reader holds them all), so the new message is admitted over the soft
-    /// bound, as a batch may be. Given back like any reservation.
-    /// </summary>
-    public void ReserveOverCapacity()
-    {
-        Debug.Assert(IsBounded, "Only bounded channels count queued messages.");
-
-        // Interlocked: races with reservations and releases on the same counter.
-        Interlocked.Increment(ref _queued);
-    }
-
-    /// <summary>Gives back a reservation that was not used, or room the reader has consumed.</summary>
-    public void Release(int count)
-    {
-        Debug.Assert(IsBounded, "Only bounded channels count queued messages.");
-
-        // Interlocked (full fence) before reading _writerWaiterCount: pairs with the increment when a waiter is queued,
-        // so either its dispatch sees the room we just made or we see the waiter (no lost wake-up of a blocked writer).
-        Interlocked.Add(ref _queued, -count);
-        if (Volatile.Read(ref _writerWaiterCount) != 0)
-        {
-            DispatchWriterWaiters();
-        }
-    }
-
-    /// <summary>Gets whether a bounded channel has room right now for a send that does not wait (no blocked write is ahead of it).</summary>
-    public bool HasRoom => !IsBounded || (Volatile.Read(ref _blockedWriterCount) == 0 && Volatile.Read(ref _queued) < _capacity);
-
     /// <summary>
     /// Gets how many lane slots, from the first, can hold a lane: handles take slots in order, so while fewer handles
     /// than slots exist the rest are empty and a scan can stop early (an actor told only through its own reference
@@ -305,173 +249,4 @@ internal sealed partial class LaneSet<T> : Lane<T>
     /// </remarks>
     // Volatile: a fresh read at each scan, never one the JIT hoisted out of a caller's loop.
     public int LanesInUse => Volatile.Read(ref _lanesInUse);
-
-    /// <summary>
-    /// Reads, for a barrier about to be appended to <paramref name="own"/>, how many messages every other lane in use
-    /// has received so far (indexed by lane slot; the own lane's entry is 0), or <see langword="null"/> when no other
-    /// lane has received anything (the barrier then waits for nothing).
-    /// </summary>
-    public long[]? SnapshotAppendedCounts(Lane<T> own)
-    {
-        var inUse = LanesInUse;
-        long[]? marks = null;
-        for (var i = 0; i < inUse; i++)
-        {
-            // Volatile slot read: a lane created on another core is seen fully constructed. Its count is read with
-            // acquire (AppendedCount), pairing with the release store of every append: what it counts is visible.
-            var lane = LaneAt(i);
-            if (lane is null || ReferenceEquals(lane, own))
-            {
-                continue;
-            }
-
-            var appended = lane.AppendedCount;
-            if (appended != 0)
-            {
-                (marks ??= new long[inUse])[i] = appended;
-            }
-        }
-
-        return marks;
-    }
-
-    /// <summary>Gets whether any lane holds messages, looking at every lane in use without locks.</summary>
-    public bool AnyLaneHasItems()
-    {
-        var inUse = LanesInUse;
-        for (var i = 0; i < inUse; i++)
-        {
-            // The lane's fields are read through the reference loaded here (a dependent load), so a lane published by
-            // another thread is seen fully constructed.
-            if (LaneAt(i) is { } lane && lane.HasItems)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>
-    /// Gets whether any lane holds messages, taking each lane lock: exact for a sealed set, where an append that was
-    /// already inside a lane lock when the seal happened must still be seen.
-    /// </summary>
-    public bool AnyLaneHasItemsLocked()
-    {
-        for (var i = 0; i < _laneCount; i++)
-        {
-            var lane = LaneAt(i);
-            if (lane is null)
-            {
-                continue;
-            }
-
-            using (lane.Lock())
-            {
-                if (lane.HasItems)
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Gets a snapshot of the messages queued in lanes (not those the reader holds).</summary>
-    public int CountQueuedInLanes()
-    {
-        var total = 0;
-        for (var i = 0; i < _laneCount; i++)
-        {
-            var lane = LaneAt(i);
-            if (lane is not null)
-            {
-                total += lane.CountEstimate;
-            }
-        }
-
-        return total;
-    }
-
-    /// <summary>
-    /// Refuses every later send but keeps what is queued readable, so the reader can drain it (a mailbox draining for
-    /// shutdown). A later <see cref="Close"/> still drops whatever is left.
-    /// </summary>
-    /// <returns><see langword="false"/> if the set was already sealed or closed.</returns>
-    /// <remarks>
-    /// Writers waiting for room end now (as at <see cref="Close"/>): a sealed set never takes their messages, so they
-    /// must not wait for room that the drain frees.
-    /// </remarks>
-    public bool Seal()
-    {
-        // CAS: sealing must never downgrade a closed set back to sealed.
-        if (Interlocked.CompareExchange(ref _closed, SealedState, OpenState) != OpenState)
-        {
-            return false;
-        }
-
-        if (IsBounded)
-        {
-            // Always under the waiter lock, never after a look at the waiter count: a waiter queued by a writer that saw
-            // the set open just before the seal is either seen here or sees the seal itself (Enqueue checks it under
-            // the same lock).
-            FailWriterWaiters(null);
-        }
-
-        return true;
-    }
-
-    /// <summary>
-    /// Closes the channel from the reader's side: later sends fail, queued messages are dropped (or copied into
-    /// <paramref name="dropped"/> when given), and writers waiting for room are released. The tags of dropped tagged
-    /// messages (<see cref="LaneHandle{T}.TryAppendTagged"/>) go to <paramref name="droppedTags"/> when given, so the
-    /// caller can fail exactly the requests it dropped.
-    /// </summary>
-    /// <returns><see langword="false"/> if the channel was already closed.</returns>
-    public bool Close(List<T>? dropped, List<object>? droppedTags = null)
-    {
-        // Interlocked: Close may race with itself (dispose on two threads); only one pass drops the messages.
-        if (Interlocked.Exchange(ref _closed, ClosedState) == ClosedState)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < _laneCount; i++)
-        {
-            var lane = LaneAt(i);
-            if (lane is null)
-            {
-                continue;
-            }
-
-            // Taking each lane lock after setting _closed splits senders in two: those that got the lock first queued
-            // a message that is dropped here; those that get it after see _closed and fail. None is left behind.
-            int count;
-            using (lane.Lock())
-            {
-                if (dropped is null)
-                {
-                    count = lane.Clear_NeedsLock(droppedTags);
-                }
-                else
-                {
-                    count = lane.CountEstimate;
-                    lane.DrainTo_NeedsLock(dropped, droppedTags);
-                }
-            }
-
-            if (IsBounded && count != 0)
-            {
-                Interlocked.Add(ref _queued, -count);
-            }
-        }
-
-        if (IsBounded)
-        {
-            FailWriterWaiters(null);
-        }
-
-        return true;
-    }
 }

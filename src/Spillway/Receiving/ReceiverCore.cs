@@ -9,10 +9,10 @@ namespace Spillway;
 /// <remarks>
 /// <para>Thread-safety: one reader; any number of senders call the <see cref="ILaneListener"/> methods.</para>
 /// <para>
-/// The reader guard <see cref="_readerBusy"/> is busy while a read operation runs. A second concurrent read fails
+/// The reader guard <see cref="_readerGuard"/> is busy while a read operation runs. A second concurrent read fails
 /// fast with <see cref="InvalidOperationException"/> instead of corrupting the batch. Whoever holds the guard may look
 /// at the reader's batch. A reader that parks in <see cref="WaitToReadAsync"/> hands the guard to its wait
-/// (<see cref="ReaderParked"/>, the wait published in <see cref="_parked"/>): whoever claims the wait by
+/// (<see cref="ReaderGuard.Parked"/>, the wait published in <see cref="_parked"/>): whoever claims the wait by
 /// compare-and-swap (a sender's wake-up, the last sender's close check, a cancellation, <see cref="Dispose"/>, or the
 /// next read, which supersedes the wait and cancels it as the BCL single-reader channel does) owns the guard, releases
 /// it, and then completes the wait. So the guard never depends on the awaiter coming back, and an abandoned wait never
@@ -26,10 +26,21 @@ namespace Spillway;
 /// </remarks>
 internal sealed partial class ReceiverCore<T> : ILaneListener
 {
-    private const int ReaderFree = 0;
-    private const int ReaderBusy = 1;
-    private const int ReaderBorrowed = 2;
-    private const int ReaderParked = 3;
+    /// <summary>The values of <see cref="_readerGuard"/>.</summary>
+    private static class ReaderGuard
+    {
+        /// <summary>No read runs: the next read may take the guard.</summary>
+        public const int Free = 0;
+
+        /// <summary>A read operation runs.</summary>
+        public const int Busy = 1;
+
+        /// <summary>A closing sender or <see cref="Dispose"/> looks at the batch for a moment.</summary>
+        public const int Borrowed = 2;
+
+        /// <summary>The guard belongs to the parked wait, and so to whoever claims it.</summary>
+        public const int Parked = 3;
+    }
 
     private static readonly Action<object?, CancellationToken> s_onWaitCancelled = static (state, token) =>
     {
@@ -50,11 +61,11 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
     private ReaderWaiter? _parked;
 
     /// <summary>
-    /// <see cref="ReaderBusy"/> while a read runs; <see cref="ReaderParked"/> while it belongs to the parked wait (and
-    /// so to whoever claims it); <see cref="ReaderBorrowed"/> for the moment a closing sender or <see cref="Dispose"/>
-    /// looks at the batch. See the type remarks.
+    /// The single-reader guard (<see cref="ReaderGuard"/>): busy while a read runs, parked while it belongs to the
+    /// parked wait (and so to whoever claims it), borrowed for the moment a closing sender or <see cref="Dispose"/>
+    /// looks at the batch, else free. See the type remarks.
     /// </summary>
-    private int _readerBusy;
+    private int _readerGuard;
 
     public ReceiverCore(int lanes, int? capacity)
     {
@@ -86,7 +97,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
                 }
 
                 // Plain release: the batch still holds messages, so nothing can complete while we are busy.
-                Volatile.Write(ref _readerBusy, ReaderFree);
+                Volatile.Write(ref _readerGuard, ReaderGuard.Free);
             }
             else
             {
@@ -108,7 +119,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
         var found = _reader.TryPeek(out item);
         if (found)
         {
-            Volatile.Write(ref _readerBusy, ReaderFree);
+            Volatile.Write(ref _readerGuard, ReaderGuard.Free);
         }
         else
         {
@@ -146,7 +157,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
             if (_reader.HasBuffered || _reader.TryTakeNextLane())
             {
                 waiter?.Disarm();
-                Volatile.Write(ref _readerBusy, ReaderFree);
+                Volatile.Write(ref _readerGuard, ReaderGuard.Free);
                 return new ValueTask<bool>(true);
             }
 
@@ -179,7 +190,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
 
             // Hand the guard to the wait before publishing it: from the publication on, whoever claims the wait owns the
             // guard, so we must not write it again unless we claim the wait back ourselves.
-            Volatile.Write(ref _readerBusy, ReaderParked);
+            Volatile.Write(ref _readerGuard, ReaderGuard.Parked);
 
             // Interlocked (full fence) before looking again: pairs with the compare-and-swap in OnLaneFilled, see the
             // type remarks. Without it a sender could publish, find no wait, and leave us parked forever.
@@ -197,7 +208,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
                 return new ValueTask<bool>(waiter, waiter.Version);
             }
 
-            Volatile.Write(ref _readerBusy, ReaderBusy);
+            Volatile.Write(ref _readerGuard, ReaderGuard.Busy);
             if (cancelled)
             {
                 waiter.Disarm();
@@ -256,7 +267,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
         if (TryBorrowReader())
         {
             DiscardUnread();
-            Volatile.Write(ref _readerBusy, ReaderFree);
+            Volatile.Write(ref _readerGuard, ReaderGuard.Free);
         }
 
         CompleteReader();
@@ -267,8 +278,8 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
         while (true)
         {
             // Compare-and-swap: detects a second reader instead of letting two threads share one batch.
-            var seen = Interlocked.CompareExchange(ref _readerBusy, ReaderBusy, ReaderFree);
-            if (seen == ReaderFree)
+            var seen = Interlocked.CompareExchange(ref _readerGuard, ReaderGuard.Busy, ReaderGuard.Free);
+            if (seen == ReaderGuard.Free)
             {
                 // A Dispose that ran while the previous read held the guard could not drop the batch, and that read
                 // may have left with messages still in it. Drop them here, so no read after a Dispose returns a
@@ -281,17 +292,17 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
                 return;
             }
 
-            if (seen == ReaderBusy)
+            if (seen == ReaderGuard.Busy)
             {
                 ThrowConcurrentRead();
             }
 
-            if (seen == ReaderParked && TryClaimParked() is { } superseded)
+            if (seen == ReaderGuard.Parked && TryClaimParked() is { } superseded)
             {
                 // A wait is still parked: its awaiter abandoned it (Task.WhenAny with a timeout) or is still waiting. As
                 // the BCL single-reader channel does, the new read supersedes it: the old wait is cancelled and we own
                 // the guard it held. Its batch is empty; a Dispose since then leaves nothing to drop.
-                Volatile.Write(ref _readerBusy, ReaderBusy);
+                Volatile.Write(ref _readerGuard, ReaderGuard.Busy);
                 superseded.SetException(new OperationCanceledException(
                     "A later read on this receiver superseded this wait (a spillway channel has one reader)."));
                 return;
@@ -305,7 +316,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
 
     private bool TryBorrowReader() =>
         // Compare-and-swap: only a free reader may be borrowed; a busy one checks for completion on its way out.
-        Interlocked.CompareExchange(ref _readerBusy, ReaderBorrowed, ReaderFree) == ReaderFree;
+        Interlocked.CompareExchange(ref _readerGuard, ReaderGuard.Borrowed, ReaderGuard.Free) == ReaderGuard.Free;
 
     /// <summary>
     /// Drops the unread messages of the batch after a close. Messages already handed over (the span of the last
@@ -333,7 +344,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
         // Interlocked (full fence) before reading the sender count in TryCompleteIfDrained: pairs with the decrement in
         // LaneSet.ReleaseSender. Either the closing sender sees the guard free and completes, or we see the count at
         // zero and do; never neither.
-        Interlocked.Exchange(ref _readerBusy, ReaderFree);
+        Interlocked.Exchange(ref _readerGuard, ReaderGuard.Free);
         TryCompleteIfDrained();
     }
 
@@ -352,7 +363,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
         }
 
         var drained = _reader.IsDrainedAndDone();
-        Volatile.Write(ref _readerBusy, ReaderFree);
+        Volatile.Write(ref _readerGuard, ReaderGuard.Free);
         if (drained)
         {
             CompleteReader();
