@@ -144,17 +144,9 @@ public sealed class ActorSystemOptions
         {
             yield return (nameof(DefaultSpawnOptions), "DefaultSpawnOptions must be set.", null);
         }
-        else if (DefaultSpawnOptions.MailboxLanes < 1)
+        else if (DefaultSpawnOptions.FindProblem() is { } spawnProblem)
         {
-            yield return ($"{nameof(DefaultSpawnOptions)}.{nameof(SpawnOptions.MailboxLanes)}", $"MailboxLanes must be at least 1 (was {DefaultSpawnOptions.MailboxLanes}).", DefaultSpawnOptions.MailboxLanes);
-        }
-        else if (DefaultSpawnOptions.MailboxCapacity is < 1)
-        {
-            yield return ($"{nameof(DefaultSpawnOptions)}.{nameof(SpawnOptions.MailboxCapacity)}", $"MailboxCapacity must be at least 1 or null (was {DefaultSpawnOptions.MailboxCapacity}).", DefaultSpawnOptions.MailboxCapacity);
-        }
-        else if (!Enum.IsDefined(DefaultSpawnOptions.MailboxOverflow))
-        {
-            yield return ($"{nameof(DefaultSpawnOptions)}.{nameof(SpawnOptions.MailboxOverflow)}", $"MailboxOverflow must be a defined MailboxOverflow value (was {DefaultSpawnOptions.MailboxOverflow}).", DefaultSpawnOptions.MailboxOverflow);
+            yield return ($"{nameof(DefaultSpawnOptions)}.{spawnProblem.Property}", spawnProblem.Message, spawnProblem.Value);
         }
     }
 

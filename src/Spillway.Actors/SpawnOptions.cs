@@ -38,21 +38,34 @@ public sealed class SpawnOptions
 
     internal static SpawnOptions Default { get; } = new();
 
+    /// <summary>Throws for the problem <see cref="FindProblem"/> reports, if any. Allocates nothing when the options are valid (every spawn checks).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     internal void Validate()
     {
-        if (MailboxLanes < 1)
+        if (FindProblem() is { } problem)
         {
-            throw new ArgumentOutOfRangeException(nameof(MailboxLanes), MailboxLanes, "A mailbox needs at least one lane.");
+            throw new ArgumentOutOfRangeException(problem.Property, problem.Value, problem.Message);
+        }
+    }
+
+    /// <summary>The first problem of these options, or <see langword="null"/>: for <see cref="Validate"/> and the system options' validation.</summary>
+    internal (string Property, string Message, object? Value)? FindProblem()
+    {
+        if (LaneSetShape.FindLaneCountProblem(MailboxLanes) is { } lanesProblem)
+        {
+            return (nameof(MailboxLanes), $"MailboxLanes {lanesProblem}: a mailbox needs at least one lane.", MailboxLanes);
         }
 
-        if (MailboxCapacity is < 1)
+        if (LaneSetShape.FindCapacityProblem(MailboxCapacity) is { } capacityProblem)
         {
-            throw new ArgumentOutOfRangeException(nameof(MailboxCapacity), MailboxCapacity, "Mailbox capacity must be at least 1, or null for unbounded.");
+            return (nameof(MailboxCapacity), $"MailboxCapacity {capacityProblem}.", MailboxCapacity);
         }
 
         if (!Enum.IsDefined(MailboxOverflow))
         {
-            throw new ArgumentOutOfRangeException(nameof(MailboxOverflow), MailboxOverflow, "Mailbox overflow must be a defined MailboxOverflow value.");
+            return (nameof(MailboxOverflow), $"MailboxOverflow must be a defined MailboxOverflow value (was {MailboxOverflow}).", MailboxOverflow);
         }
+
+        return null;
     }
 }

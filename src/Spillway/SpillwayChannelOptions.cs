@@ -37,14 +37,14 @@ public sealed class SpillwayChannelOptions
 
     internal void Validate()
     {
-        if (Lanes < 1)
+        if (LaneSetShape.FindLaneCountProblem(Lanes) is { } lanesProblem)
         {
-            throw new ArgumentOutOfRangeException(nameof(Lanes), Lanes, "A spillway channel needs at least one lane.");
+            throw new ArgumentOutOfRangeException(nameof(Lanes), Lanes, $"Lanes {lanesProblem}: a spillway channel needs at least one lane.");
         }
 
-        if (Capacity is < 1)
+        if (LaneSetShape.FindCapacityProblem(Capacity) is { } capacityProblem)
         {
-            throw new ArgumentOutOfRangeException(nameof(Capacity), Capacity, "Capacity must be at least 1, or null for an unbounded channel.");
+            throw new ArgumentOutOfRangeException(nameof(Capacity), Capacity, $"Capacity {capacityProblem}.");
         }
     }
 }

@@ -127,29 +127,18 @@ internal sealed class ActorMetrics : IDisposable
     public static KeyValuePair<string, object?> TypeTag(Type actorType) => new(SpillwayMetrics.ActorTypeAttribute, actorType.Name);
 
     /// <summary>A sampled lane take: how many messages the lane held.</summary>
-    public void RecordLaneDepth(int depth, in KeyValuePair<string, object?> typeTag)
-    {
-        if (_laneDepth is { Enabled: true } laneDepth)
-        {
-            Record(laneDepth, depth, typeTag);
-        }
-    }
+    public void RecordLaneDepth(int depth, in KeyValuePair<string, object?> typeTag) => RecordIfEnabled(_laneDepth, depth, typeTag);
 
-    public void RecordDuration(double seconds, in KeyValuePair<string, object?> typeTag)
-    {
-        if (_processDuration is { Enabled: true } processDuration)
-        {
-            Record(processDuration, seconds, typeTag);
-        }
-    }
+    public void RecordDuration(double seconds, in KeyValuePair<string, object?> typeTag) => RecordIfEnabled(_processDuration, seconds, typeTag);
 
-    public void RecordRestart(in KeyValuePair<string, object?> typeTag) => Add(_restarts, 1, typeTag);
+    public void RecordRestart(in KeyValuePair<string, object?> typeTag) => RecordIfEnabled(_restarts, 1L, typeTag);
 
     public void RecordDeadLetter(in KeyValuePair<string, object?> typeTag, DeadLetterReason reason)
     {
-        if (_deadLetters is { Enabled: true } deadLetters)
+        if (_deadLetters is { Enabled: true })
         {
-            Record(deadLetters, 1, typeTag, ReasonName(reason));
+            // The reason's name only when someone listens: the guard first, as in RecordIfEnabled.
+            Record(_deadLetters, 1L, typeTag, ReasonName(reason));
         }
     }
 
@@ -184,11 +173,17 @@ internal sealed class ActorMetrics : IDisposable
         _ => "unknown",
     };
 
-    private void Add(Counter<long>? counter, long value, in KeyValuePair<string, object?> tag)
+    /// <summary>
+    /// The guard of every recording: the instrument exists (no listener threw while it was published) and someone
+    /// listens. Inlined, so a caller in the turn loop pays one test and no call when nobody listens.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void RecordIfEnabled<T>(Instrument<T>? instrument, T value, in KeyValuePair<string, object?> typeTag)
+        where T : struct
     {
-        if (counter is { Enabled: true })
+        if (instrument is { Enabled: true })
         {
-            Record(counter, value, tag);
+            Record(instrument, value, typeTag);
         }
     }
 
