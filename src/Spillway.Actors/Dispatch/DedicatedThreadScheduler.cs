@@ -32,10 +32,9 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
     private const int SlowTurnChecksPerThreshold = 4;
 
     /// <summary>
-    /// How many items in a row a worker may take from its own next slot before it serves the shared queue. A streak of
-    /// one-message turns lasts about 10 microseconds at this length, a short wait for the queue; a shorter streak (32
-    /// was tried) rotates ping-pong chains between workers so often that moving their state between cores costs several
-    /// percent of the throughput with four pairs on two workers.
+    /// How many items in a row a worker may take from its own next slot before it serves the shared queue: short enough
+    /// that the queue waits only microseconds, long enough that ping-pong chains are not rotated between workers (and
+    /// their state between cores) too often. The lengths tried are in docs/performance-history.md.
     /// </summary>
     private const int MaxNextStreak = 256;
 
