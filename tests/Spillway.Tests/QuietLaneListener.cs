@@ -6,12 +6,4 @@ internal sealed class QuietLaneListener : ILaneListener
     public void OnLaneFilled()
     {
     }
-
-    public void OnLaneTaken(int count)
-    {
-    }
-
-    public void OnWritersDone()
-    {
-    }
 }

@@ -74,7 +74,7 @@ internal sealed partial class ActorCell<TMsg>
                 continue;
             }
 
-            if (!Reader.TryRead(out var message))
+            if (!TryReadNext(out var message))
             {
                 if (!AwaitMoreBriefly(worker))
                 {

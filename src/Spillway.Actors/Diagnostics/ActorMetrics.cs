@@ -118,7 +118,7 @@ internal sealed class ActorMetrics : IDisposable
     /// harmlessly). An actor compares it with the epoch of its last record instead of reading a clock on each take.
     /// </summary>
     // A plain read is enough: a stale value only moves a time-based sample by one take, and the JIT cannot hoist it out
-    // of the turn loop because the read is in a call (OnLaneTaken) made once per take.
+    // of the turn loop because the read is in a call (the mailbox's lane-depth sample) made once per take.
     public int SampleEpoch => _sampleEpoch.Value;
 
     /// <summary>Gets whether a handler's duration should be measured (costs two timestamps per message).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace Spillway.Actors;
@@ -80,13 +81,35 @@ internal abstract partial class ActorMailbox<TMsg>
         return sum;
     }
 
-    void ILaneListener.OnLaneTaken(int count)
+    /// <summary>
+    /// Reads the next message for the running turn: from the reader's batch (inlined, one compare), else through the
+    /// reader's slow path, which may take a lane; a lane taken is sampled for the lane-depth histogram here, in the
+    /// mailbox, so the reader never calls back up.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected bool TryReadNext([MaybeNullWhen(false)] out TMsg message) =>
+        _reader.TryReadBuffered(out message) || TryReadTakingLane(out message);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryReadTakingLane([MaybeNullWhen(false)] out TMsg message)
     {
-        // The reader's edge: called by the running turn's read when it takes a lane (see the fields). With no listener
-        // this is all a take costs the metrics: a count, and one plain read of the system's epoch (no clock). Sampled:
-        // the first take, then one in the interval (see ActorMetrics.LaneDepthSampleInterval), and the first take of
-        // every epoch (second), so a slow consumer that takes few lanes is still seen. Sent is not counted here: the
-        // lanes count every append (see SentTotal).
+        var read = _reader.TryReadSlow(out message, out var laneTaken);
+        if (laneTaken != 0)
+        {
+            SampleLaneDepth(laneTaken);
+        }
+
+        return read;
+    }
+
+    /// <summary>
+    /// A lane taken by the running turn (see the fields). With no listener this is all a take costs the metrics: a
+    /// count, and one plain read of the system's epoch (no clock). Sampled: the first take, then one in the interval
+    /// (see ActorMetrics.LaneDepthSampleInterval), and the first take of every epoch (second), so a slow consumer that
+    /// takes few lanes is still seen. Sent is not counted here: the lanes count every append (see SentTotal).
+    /// </summary>
+    private void SampleLaneDepth(int count)
+    {
         var metrics = Metrics;
         var epoch = (ushort)metrics.SampleEpoch;
         if ((_lanesTaken++ & (uint)metrics.LaneDepthSampleMask) == 0 || epoch != _sampledEpoch)
@@ -94,10 +117,5 @@ internal abstract partial class ActorMailbox<TMsg>
             _sampledEpoch = epoch;
             metrics.RecordLaneDepth(count, TypeTag);
         }
-    }
-
-    void ILaneListener.OnWritersDone()
-    {
-        // References are not counted: a mailbox closes when its actor stops, never because references went away.
     }
 }

@@ -1,20 +1,16 @@
 namespace Spillway;
 
 /// <summary>
-/// The reader side of a <see cref="LaneSet{T}"/>: told when there may be something new to look at.
+/// The reader side of a <see cref="LaneSet{T}"/>, as its senders see it: told when there may be something new to look
+/// at. This is the one call from the lanes up into their owner (a channel's receiver, an actor's mailbox).
 /// </summary>
 /// <remarks>
-/// Both calls come from sender threads, never under a lane lock, and may come concurrently with each other and with
-/// the reader. Implementations must be cheap and must not throw.
+/// Called from sender threads, never under a lane lock, possibly concurrently with itself and with the reader.
+/// Implementations must be cheap and must not throw. An owner that also counts its senders implements
+/// <see cref="IWritersDoneListener"/>.
 /// </remarks>
 internal interface ILaneListener
 {
     /// <summary>A lane went from empty to non-empty.</summary>
     void OnLaneFilled();
-
-    /// <summary>The reader took a whole lane holding <paramref name="count"/> messages (called on the reader's thread).</summary>
-    void OnLaneTaken(int count);
-
-    /// <summary>The last counted sender handle was released: no more messages will arrive.</summary>
-    void OnWritersDone();
 }

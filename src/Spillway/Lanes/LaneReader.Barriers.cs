@@ -64,9 +64,15 @@ internal sealed partial class LaneReader<T>
     /// The slow path of <see cref="TryRead"/>: at a barrier (pass it, or hold the batch and go on with other lanes), or
     /// past the end of the batch (take the next lane, or resume a held batch whose barrier can pass now).
     /// </summary>
+    /// <param name="item">The message read.</param>
+    /// <param name="laneTaken">
+    /// How many messages the lane taken on the way held (the last one, should a barrier make it take several); 0 when
+    /// no lane was taken. Set whether or not a message was read: a lane taken and then held behind its barrier counts.
+    /// </param>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool TryReadSlow([MaybeNullWhen(false)] out T item)
+    public bool TryReadSlow([MaybeNullWhen(false)] out T item, out int laneTaken)
     {
+        laneTaken = 0;
         while (true)
         {
             if (_index < _count)
@@ -84,10 +90,15 @@ internal sealed partial class LaneReader<T>
                 HoldCurrentBatch();
             }
 
-            if (!TryTakeNextLane())
+            if (!TryTakeNextLane(out var taken))
             {
                 item = default;
                 return false;
+            }
+
+            if (taken != 0)
+            {
+                laneTaken = taken;
             }
 
             if (_index < _stopAt)

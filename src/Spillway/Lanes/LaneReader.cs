@@ -9,7 +9,7 @@ namespace Spillway;
 /// <remarks>
 /// <para>
 /// Thread-safety: one reader at a time. None of these fields is shared with senders; the only shared state touched
-/// is a lane, under its lock, during <see cref="TryTakeNextLane"/>. Callers (the channel's receiver, an actor's
+/// is a lane, under its lock, during <see cref="TryTakeNextLane()"/>. Callers (the channel's receiver, an actor's
 /// mailbox) guarantee that only one thread reads at once.
 /// </para>
 /// <para>
@@ -72,7 +72,15 @@ internal sealed partial class LaneReader<T>
 
     /// <summary>Takes the next message: from the current batch, else from the next non-empty lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryRead([MaybeNullWhen(false)] out T item)
+    public bool TryRead([MaybeNullWhen(false)] out T item) => TryReadBuffered(out item) || TryReadSlow(out item, out _);
+
+    /// <summary>
+    /// The fast path of <see cref="TryRead"/>: the next message of the current batch, up to its next barrier; one compare.
+    /// A caller that wants to know about lane takes (the actor mailbox samples lane depth) calls it and then
+    /// <see cref="TryReadSlow"/> itself.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadBuffered([MaybeNullWhen(false)] out T item)
     {
         // Up to the next barrier (or the end of the batch): one compare, as without barriers.
         var index = _index;
@@ -83,7 +91,8 @@ internal sealed partial class LaneReader<T>
             return true;
         }
 
-        return TryReadSlow(out item);
+        item = default;
+        return false;
     }
 
     /// <summary>
@@ -135,8 +144,12 @@ internal sealed partial class LaneReader<T>
     /// Recycles the exhausted batch and swaps the next non-empty lane's messages in, scanning round-robin from the
     /// cursor. Returns <see langword="false"/> when every lane looked empty.
     /// </summary>
-    public bool TryTakeNextLane()
+    public bool TryTakeNextLane() => TryTakeNextLane(out _);
+
+    /// <summary>As <see cref="TryTakeNextLane()"/>; <paramref name="taken"/> is how many messages the lane swapped in held (0 when none was, or a held batch was resumed instead).</summary>
+    private bool TryTakeNextLane(out int taken)
     {
+        taken = 0;
         Recycle();
 
         // Take nothing once the reader has closed the channel. Close empties the lanes one by one, so a lane taken
@@ -189,7 +202,6 @@ internal sealed partial class LaneReader<T>
                 AdjustStorageBeforeSwap();
             }
 
-            int taken;
             using (lane.Lock())
             {
                 taken = lane.SwapOut_NeedsLock(ref _batch, ref _batchTags);
@@ -204,7 +216,6 @@ internal sealed partial class LaneReader<T>
                 _index = 0;
                 _batchSlot = slot;
                 NoteTaken(taken);
-                _set.Listener.OnLaneTaken(taken);
                 return true;
             }
         }

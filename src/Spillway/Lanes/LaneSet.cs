@@ -194,9 +194,10 @@ internal sealed partial class LaneSet<T> : Lane<T>
         // Interlocked (release): every message this handle queued is published before the count can be seen to drop,
         // so a reader that observes zero and then looks at the lanes again cannot miss a message (the close race of
         // the original crate).
-        if (Interlocked.Decrement(ref _liveSenders) == 0)
+        if (Interlocked.Decrement(ref _liveSenders) == 0 && _listener is IWritersDoneListener writersDone)
         {
-            _listener.OnWritersDone();
+            // Only owners that count senders are told (a channel's receiver); the type test runs once per set.
+            writersDone.OnWritersDone();
         }
     }
 

@@ -16,12 +16,7 @@ internal sealed partial class ReceiverCore<T>
         }
     }
 
-    void ILaneListener.OnLaneTaken(int count)
-    {
-        // The channel keeps no per-lane statistics; the actor runtime records lane depth here.
-    }
-
-    void ILaneListener.OnWritersDone()
+    void IWritersDoneListener.OnWritersDone()
     {
         if (TryClaimParked() is { } parked)
         {

@@ -7,7 +7,7 @@ namespace Spillway;
 /// Everything behind a <see cref="Receiver{T}"/>: the single-reader guard, the parked reader's wait, and completion.
 /// </summary>
 /// <remarks>
-/// <para>Thread-safety: one reader; any number of senders call the <see cref="ILaneListener"/> methods.</para>
+/// <para>Thread-safety: one reader; any number of senders call the <see cref="IWritersDoneListener"/> methods.</para>
 /// <para>
 /// The reader guard <see cref="_readerGuard"/> is busy while a read operation runs. A second concurrent read fails
 /// fast with <see cref="InvalidOperationException"/> instead of corrupting the batch. Whoever holds the guard may look
@@ -24,7 +24,7 @@ namespace Spillway;
 /// compare-and-swap, also a full fence. Whichever runs second sees the other.
 /// </para>
 /// </remarks>
-internal sealed partial class ReceiverCore<T> : ILaneListener
+internal sealed partial class ReceiverCore<T> : IWritersDoneListener
 {
     /// <summary>The values of <see cref="_readerGuard"/>.</summary>
     private static class ReaderGuard
