@@ -78,7 +78,7 @@ public sealed partial class ActorSystem : IAsyncDisposable
 
     internal ILogger Logger { get; }
 
-    /// <summary>Gets the count of logging provider failures the system swallowed.</summary>
+    /// <summary>Gets the count of logging provider failures the system swallowed. For tests only.</summary>
     internal FaultCounter LoggingFaults => _loggerFactory.Faults;
 
     internal TimeProvider TimeProvider { get; }

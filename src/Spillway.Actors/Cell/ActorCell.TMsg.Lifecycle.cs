@@ -23,7 +23,7 @@ internal sealed partial class ActorCell<TMsg>
     /// </summary>
     public void AbandonUnstarted()
     {
-        _phase = PhaseStopped;
+        _phase = Phase.Stopped;
         try
         {
             // Messages its constructor told itself (or that another thread told through a leaked reference) are dead letters.
@@ -90,12 +90,12 @@ internal sealed partial class ActorCell<TMsg>
 
     private async ValueTask StopAsync()
     {
-        if (_phase >= PhaseStopping)
+        if (_phase >= Phase.Stopping)
         {
             return;
         }
 
-        _phase = PhaseStopping;
+        _phase = Phase.Stopping;
 
         // Structurally unable to stop half way: every step below is isolated (a failure is logged and the next step
         // runs), and MarkStopped, which releases everyone waiting for this stop, runs whatever happens.
@@ -191,7 +191,7 @@ internal sealed partial class ActorCell<TMsg>
     /// <remarks>Cannot throw, and always releases the stop waiters: each step is isolated.</remarks>
     private void MarkStopped()
     {
-        _phase = PhaseStopped;
+        _phase = Phase.Stopped;
         try
         {
             System.OnActorStopped(this);

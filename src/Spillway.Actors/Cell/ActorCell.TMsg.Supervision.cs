@@ -13,7 +13,7 @@ internal sealed partial class ActorCell<TMsg>
     private bool RecoverFrom(Exception error)
     {
         FailAskOfCurrentMessage(error);
-        return Await(HandleFailureAsync(error)) || _phase >= PhaseStopping;
+        return Await(HandleFailureAsync(error)) || _phase >= Phase.Stopping;
     }
 
     /// <summary>

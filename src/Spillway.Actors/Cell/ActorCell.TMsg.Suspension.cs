@@ -76,7 +76,7 @@ internal sealed partial class ActorCell<TMsg>
 
         // The pending task was the stop itself, now done: no turn is owed. (Queuing one anyway would leave a work item
         // that outlives the stop, and on the .NET thread pool keeps the stopped actor and its system reachable.)
-        if (_phase == PhaseStopped)
+        if (_phase == Phase.Stopped)
         {
             return;
         }

@@ -31,7 +31,7 @@ internal sealed partial class ActorCell<TMsg>
             // immediate stop and queue the turn that performs it. The mailbox is still scheduled (this turn never went
             // idle), so queuing it here keeps the one-turn-at-a-time rule.
             Log.WorkItemFailed(System.Logger, error);
-            if (_phase < PhaseStopping)
+            if (_phase < Phase.Stopping)
             {
                 ForceImmediateStopRequest();
                 System.Scheduler.Schedule(this);
@@ -47,7 +47,7 @@ internal sealed partial class ActorCell<TMsg>
     /// </remarks>
     private void RunTurn(SchedulerWorker? worker)
     {
-        if ((_phase != PhaseRunning || _suspension is { Failure: not null } || IsImmediateStopRequested)
+        if ((_phase != Phase.Running || _suspension is { Failure: not null } || IsImmediateStopRequested)
             && !PrepareTurn())
         {
             return;
@@ -164,16 +164,16 @@ internal sealed partial class ActorCell<TMsg>
             }
         }
 
-        if (_phase == PhaseNeedsStart)
+        if (_phase == Phase.NeedsStart)
         {
-            _phase = PhaseRunning;
+            _phase = Phase.Running;
             if (Await(StartAsync()))
             {
                 return false;
             }
         }
 
-        if (_phase >= PhaseStopping)
+        if (_phase >= Phase.Stopping)
         {
             return false;
         }

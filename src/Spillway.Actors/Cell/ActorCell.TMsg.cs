@@ -22,10 +22,21 @@ namespace Spillway.Actors;
 /// </remarks>
 internal sealed partial class ActorCell<TMsg> : ActorMailbox<TMsg>
 {
-    private const int PhaseNeedsStart = 0;
-    private const int PhaseRunning = 1;
-    private const int PhaseStopping = 2;
-    private const int PhaseStopped = 3;
+    /// <summary>The values of <see cref="_phase"/>, in the only order it moves.</summary>
+    private static class Phase
+    {
+        /// <summary>Created; the first turn runs <see cref="Actor{TMsg}.OnStartedAsync"/>.</summary>
+        public const int NeedsStart = 0;
+
+        /// <summary>Started: turns hand messages to the handler.</summary>
+        public const int Running = 1;
+
+        /// <summary>The stop has begun; no message is handled any more.</summary>
+        public const int Stopping = 2;
+
+        /// <summary>Stopped for good (counted, watchers told, stop waiters released).</summary>
+        public const int Stopped = 3;
+    }
 
     /// <summary>A <see cref="Func{TResult}"/> given to a spawn, or an <see cref="ActorFactory{TMsg}"/> for spawns by type; stored as given so a spawn allocates no wrapper.</summary>
     private readonly Delegate _factory;
@@ -36,7 +47,7 @@ internal sealed partial class ActorCell<TMsg> : ActorMailbox<TMsg>
     /// </summary>
     private ActorContext<TMsg>? _context;
 
-    /// <summary>Lifecycle phase; written only by the running turn (volatile for <see cref="IsStopped"/> readers).</summary>
+    /// <summary>Lifecycle phase (<see cref="Phase"/>); written only by the running turn (volatile for <see cref="IsStopped"/> readers).</summary>
     private volatile int _phase;
 
     private Actor<TMsg>? _actor;
@@ -68,7 +79,7 @@ internal sealed partial class ActorCell<TMsg> : ActorMailbox<TMsg>
 
     public override Type ActorType => _actor?.GetType() ?? typeof(Actor<TMsg>);
 
-    public override bool IsStopped => _phase == PhaseStopped;
+    public override bool IsStopped => _phase == Phase.Stopped;
 
     public override bool IsTurnInProgress => !IsStopped && IsScheduled;
 

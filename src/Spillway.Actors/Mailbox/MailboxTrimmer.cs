@@ -90,9 +90,6 @@ internal sealed class MailboxTrimmer : IDisposable
         Interlocked.Exchange(ref _timer, null)?.Dispose();
     }
 
-    /// <summary>Runs one tick now, as the timer would (tests that do not drive a fake clock).</summary>
-    internal void TickForTest() => Tick();
-
     private void StartTimer()
     {
         // The first watch comes from inside some actor's turn: do not let the timer capture that turn's execution
