@@ -23,7 +23,7 @@ internal sealed partial class ActorCell<TMsg>
     /// </summary>
     private void FailAskOfCurrentMessage(Exception error)
     {
-        if (Reader.TakeTagOfLastRead() is IPendingReply ask)
+        if (TakeAskOfLastRead() is { } ask)
         {
             ask.FailFromHandler(error);
         }

@@ -66,12 +66,12 @@ internal sealed partial class ActorCell<TMsg>
             Log.WorkItemFailed(System.Logger, error);
         }
 
-        if (suspension.AwaitingHandler && Lanes.IsBounded)
+        if (suspension.AwaitingHandler && IsBounded)
         {
             // The handler's message is done (or failed): its room comes back now, as in the turn loop. This resumption
             // owns the turn (the CAS above), so the reader is ours; the release touches no tag, so a failure's ask is
             // still found by the next turn.
-            Reader.ReleaseRoomOfRead();
+            ReleaseRoomOfHandled();
         }
 
         // The pending task was the stop itself, now done: no turn is owed. (Queuing one anyway would leave a work item

@@ -54,18 +54,18 @@ internal sealed partial class ActorCell<TMsg>
         }
 
         // Read once per turn, not per message: an unbounded mailbox pays nothing for the per-message release below.
-        var bounded = Lanes.IsBounded;
+        var bounded = IsBounded;
         var processed = 0;
         var turnSize = System.TurnSize;
         while (processed < turnSize)
         {
-            if (processed != 0 && !Reader.HasBuffered && !Lanes.AnyLaneHasItems())
+            if (processed != 0 && !MayHaveMessages())
             {
                 // The batch is used up and no lane holds more (the unlocked hint; the mailbox looks again after going
                 // idle). The light lane scan settles this more cheaply than the reader's full take path, which matters on
                 // a one-message turn (the ping-pong case; see docs/performance-history.md). Recycle as the take path
                 // would: a bounded mailbox gets its room back before the turn ends.
-                Reader.Recycle();
+                RecycleBatch();
                 if (!AwaitMoreBriefly(worker))
                 {
                     break;
@@ -135,7 +135,7 @@ internal sealed partial class ActorCell<TMsg>
             {
                 // Room comes back per message handled, not per lane batch: a TellAsync waiting for room resumes as soon
                 // as one message is done, not when the turn has worked through the whole batch.
-                Reader.ReleaseRoomOfRead();
+                ReleaseRoomOfHandled();
             }
 
             if (IsImmediateStopRequested)
@@ -203,7 +203,7 @@ internal sealed partial class ActorCell<TMsg>
         for (var check = 0; check < IdleSpinChecks; check++)
         {
             Thread.SpinWait(IdleSpinIterations);
-            if (Lanes.AnyLaneHasItems())
+            if (HasQueuedMessages())
             {
                 return true;
             }
@@ -238,7 +238,7 @@ internal sealed partial class ActorCell<TMsg>
     {
         // Sealed before the request was stored, so nothing new can land; the locked look catches an append that was
         // already inside a lane lock when the seal happened.
-        if (Lanes.AnyLaneHasItemsLocked())
+        if (HasQueuedMessagesLocked())
         {
             System.Scheduler.Schedule(this);
         }

@@ -1,11 +1,60 @@
+using System.Collections.Concurrent;
+
 namespace Spillway.Actors;
 
 /// <summary>
-/// Parking: how an idle worker goes to sleep on the wake semaphore and how <see cref="Schedule"/> wakes exactly one
-/// (see the type remarks in DedicatedThreadScheduler.cs).
+/// What a worker with nothing to run does before it parks (a short spin on the queue, a steal from a stuck worker's
+/// next slot), how it parks on the wake semaphore, and how <see cref="Schedule"/> wakes exactly one (see the type
+/// remarks in DedicatedThreadScheduler.cs).
 /// </summary>
 internal sealed partial class DedicatedThreadScheduler
 {
+    private static bool Spin(ConcurrentQueue<IThreadPoolWorkItem> queue)
+    {
+        for (var i = 0; i < SpinChecks; i++)
+        {
+            Thread.SpinWait(16);
+            if (!queue.IsEmpty)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Takes another worker's next-slot item, for an idle worker that has just spun: only from a worker still inside
+    /// the turn it was in when the spin began. A worker between turns, or one whose turns are short, is about to run
+    /// its slot itself on warm caches, and stealing it would only bounce the actor between cores.
+    /// </summary>
+    private IThreadPoolWorkItem? TrySteal(Worker thief, int[] stampsBeforeSpin)
+    {
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            var worker = _workers[i];
+            if (!ReferenceEquals(worker, thief)
+                && Volatile.Read(ref worker.Next) is not null
+                && Volatile.Read(ref worker.TurnStamp) is var stamp
+                && Worker.IsInTurn(stamp)
+                && stamp == stampsBeforeSpin[i]
+                && Interlocked.Exchange(ref worker.Next, null) is { } item)
+            {
+                return item;
+            }
+        }
+
+        return null;
+    }
+
+    private void SnapshotTurns(int[] stamps)
+    {
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            stamps[i] = Volatile.Read(ref _workers[i].TurnStamp);
+        }
+    }
+
     private void WakeOne()
     {
         // After the enqueue's full fence: pairs with the worker's Interlocked.Increment of _sleepers. Claims exactly one

@@ -17,6 +17,11 @@ namespace Spillway.Actors;
 /// token that waker releases, which keeps tokens and claims equal.
 /// </para>
 /// <para>
+/// The files: this one holds the queue (<see cref="Schedule"/>, the next slots) and the worker loop (<c>Worker</c>);
+/// <c>.Parking.cs</c> what an idle worker does (spin, steal, sleep) and how it is woken; <c>.Watchdog.cs</c> the
+/// rescuer and the slow-turn watchdog; <c>.Starvation.cs</c> the extra workers; <c>.Lifetime.cs</c> start and stop.
+/// </para>
+/// <para>
 /// Starvation: when every worker is stuck in one turn while work waits (a handler blocking on async work whose
 /// continuation only a worker can run), a check injects temporary extra workers; see
 /// <c>DedicatedThreadScheduler.Starvation.cs</c>.
@@ -151,67 +156,144 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
 
     public override IThreadPoolWorkItem? RunningItem => t_worker is { } worker && ReferenceEquals(worker.Owner, this) ? worker.CurrentItem : null;
 
-    public override void Start()
+    private sealed partial class Worker(DedicatedThreadScheduler owner, int index) : SchedulerWorker
     {
-        _running = _threads.Length;
-        foreach (var thread in _threads)
+        /// <summary>The item to run right after the current turn; exchanged atomically by the owner, stealers and the rescuer.</summary>
+        public IThreadPoolWorkItem? Next;
+
+        /// <summary>
+        /// The worker's turn counter: incremented when a turn starts and again when it ends, so it is odd while a turn
+        /// runs (<see cref="IsInTurn"/>), and the same odd value seen twice means the same turn is still running. Written
+        /// only by the worker (volatile writes, no interlocked ones); read by stealers, the rescuer, the watchdog, the
+        /// starvation check and the busy-workers gauge, each in one read.
+        /// </summary>
+        public int TurnStamp;
+
+        /// <summary>Gets whether a <see cref="TurnStamp"/> value was read while a turn was running.</summary>
+        public static bool IsInTurn(int stamp) => (stamp & 1) != 0;
+
+        /// <summary>The <see cref="TurnStamp"/> value the rescuer saw on its previous tick; only the rescuer's timer touches it.</summary>
+        public int RescueSeenStamp;
+
+        /// <summary>The other workers' <see cref="TurnStamp"/> when this worker began to spin; only this worker touches it.</summary>
+        public int[]? SpinSnapshot;
+
+        /// <summary>The <see cref="TurnStamp"/> value the watchdog is timing; only the watchdog's timer touches the Watched fields.</summary>
+        public int WatchedStamp;
+
+        /// <summary>How many ticks after the first have seen the turn the watchdog is timing.</summary>
+        public int WatchedTicks;
+
+        public DedicatedThreadScheduler Owner => owner;
+
+        /// <summary>The item of the current turn, for the watchdog's warning; a plain field, read racily by design.</summary>
+        public IThreadPoolWorkItem? CurrentItem;
+
+        public int Index => index;
+
+        // The worker's own next slot first: it is the cheap test, and on the ping-pong path (a handler has just told an
+        // idle actor) it settles the answer without reading the shared queue's head and tail. A plain read is enough for
+        // a hint: only this thread fills the slot, and a stealer emptying it only makes the answer stale.
+        public override bool IsQuiet => Next is null && owner._ready.IsEmpty;
+
+        public void Run()
         {
-            thread.Start();
-        }
-
-        // Real time on purpose: this is a liveness safety net, not behaviour a test clock should control.
-        _rescuer = new Timer(static s => ((DedicatedThreadScheduler)s!).RescueNextSlots(), this, s_rescueAfter, s_rescueAfter);
-        if (_slowTurnThreshold > TimeSpan.Zero)
-        {
-            var period = _slowTurnThreshold / SlowTurnChecksPerThreshold;
-            _watchdog = _timeProvider.CreateTimer(static s => ((DedicatedThreadScheduler)s!).CheckForSlowTurns(), this, period, period);
-        }
-
-        StartStarvationCheck();
-
-        Log.SchedulerStarted(_logger, _name, _threads.Length);
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        // Under the starvation lock: once this is set, no extra worker starts (see CheckForStarvation).
-        lock (_starvationLock)
-        {
-            _stopping = true;
-        }
-
-        await StopStarvationCheckAsync().ConfigureAwait(false);
-        if (_rescuer is not null)
-        {
-            await _rescuer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_watchdog is not null)
-        {
-            await _watchdog.DisposeAsync().ConfigureAwait(false);
-        }
-
-        // One token per worker, extra workers included: every sleeper wakes, sees _stopping and an empty queue, and
-        // exits. Extra tokens for workers that were not asleep are harmless now.
-        _wake.Release(_threads.Length + _extras.Length);
-        try
-        {
-            await _allExited.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-
-            // Every worker has left its loop; joining only waits out the last instructions of each thread (bounded all the
-            // same: every wait of a shutdown has a bound).
-            foreach (var thread in _threads)
+            SynchronizationContext.SetSynchronizationContext(owner.SynchronizationContext);
+            t_worker = this;
+            var queue = owner._ready;
+            var streak = 0;
+            try
             {
-                _ = thread.Join(TimeSpan.FromSeconds(1));
-            }
+                while (true)
+                {
+                    // Own next slot first (the actor just told runs on this warm thread), but not forever: after a
+                    // streak the shared queue gets a turn, so a ping-pong pair cannot starve everyone else.
+                    IThreadPoolWorkItem? item = null;
+                    if (streak < MaxNextStreak && Volatile.Read(ref Next) is not null)
+                    {
+                        item = Interlocked.Exchange(ref Next, null);
+                    }
 
-            JoinExtraWorkers();
-            Log.SchedulerStopped(_logger, _name);
+                    if (item is not null)
+                    {
+                        streak++;
+                        RunOne(item);
+                        continue;
+                    }
+
+                    streak = 0;
+                    if (queue.TryDequeue(out item) || (item = Interlocked.Exchange(ref Next, null)) is not null)
+                    {
+                        RunOne(item);
+                        continue;
+                    }
+
+                    var snapshot = SpinSnapshot ??= new int[owner._workers.Length];
+                    owner.SnapshotTurns(snapshot);
+                    if (Spin(queue))
+                    {
+                        continue;
+                    }
+
+                    if ((item = owner.TrySteal(this, snapshot)) is not null)
+                    {
+                        RunOne(item);
+                        continue;
+                    }
+
+                    if (owner._stopping)
+                    {
+                        return;
+                    }
+
+                    // Interlocked (full fence) before looking at the queue again: see the type remarks.
+                    Interlocked.Increment(ref owner._sleepers);
+                    if ((!queue.IsEmpty || owner._stopping) && owner.TryUnregisterSleeper())
+                    {
+                        continue;
+                    }
+
+                    owner._wake.Wait();
+                }
+            }
+            finally
+            {
+                // Interlocked: workers exit concurrently; the last one completes the stop.
+                if (Interlocked.Decrement(ref owner._running) == 0)
+                {
+                    owner._allExited.TrySetResult();
+                }
+            }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+
+        private void RunOne(IThreadPoolWorkItem item)
         {
-            // A handler still blocks a worker; the threads are background threads and exit when it returns.
-            Log.SchedulerStopAbandoned(_logger, _name);
+            // Volatile writes, no interlocked ones: only this worker writes its own fields. No clock read either: the
+            // watchdog and the rescuer time turns from their own ticks (see CheckForSlowTurns).
+            CurrentItem = item;
+            Volatile.Write(ref TurnStamp, TurnStamp + 1);
+            try
+            {
+                if (item is ActorCell cell)
+                {
+                    // Hand the turn its worker, so it asks about this worker without a thread-static lookup.
+                    cell.Execute(this);
+                }
+                else
+                {
+                    item.Execute();
+                }
+            }
+            catch (Exception error)
+            {
+                // Cells catch their own failures; this is the last line that keeps a worker thread alive.
+                Log.WorkItemFailed(owner._logger, error);
+            }
+            finally
+            {
+                Volatile.Write(ref TurnStamp, TurnStamp + 1);
+                CurrentItem = null;
+            }
         }
     }
 }

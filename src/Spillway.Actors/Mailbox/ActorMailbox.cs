@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace Spillway.Actors;
@@ -60,6 +61,30 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
     /// <summary>The strongest stop asked for so far (<see cref="StopRequest"/>); only grows, by compare-and-swap.</summary>
     private int _stopRequest;
 
+    /// <summary>
+    /// Messages handed to handlers so far (processed). Written only by the running turn, without interlocked operations
+    /// (<see cref="CountProcessed"/>): one writer at a time, and successive turns on different workers are ordered by the
+    /// idle/scheduled hand-off of <see cref="_status"/>. Read with <see cref="Volatile"/> by the metrics walk on another
+    /// thread (a stale value there is only a collection that comes a little early). Once the actor has retired
+    /// (<see cref="MailboxTotals.TryRetire"/>) no turn runs again, so nothing is added after its total was folded into
+    /// its type's. (Sent needs no field of its own: the lanes count their appends, see <see cref="SentTotal"/>.)
+    /// </summary>
+    private long _processedTotal;
+
+    /// <summary>
+    /// Lanes taken so far, for lane-depth sampling (wraps harmlessly); touched only by the running turn. 16 bits, so an
+    /// idle cell is a word smaller: sampling intervals up to 65,536 (the internal option's values) sample exactly.
+    /// </summary>
+    private ushort _lanesTaken;
+
+    /// <summary>
+    /// The low 16 bits of the system's <see cref="ActorMetrics.SampleEpoch"/> when this actor last recorded a lane depth;
+    /// a take in a later epoch records whatever the count says, so a slow consumer is sampled at least once per epoch
+    /// (second) in which it takes a lane. Touched only by the running turn. 16 bits: a wrap (an actor that took no lane
+    /// for 65,536 epochs, then one in exactly the same residue) costs at most one missed sample.
+    /// </summary>
+    private ushort _sampledEpoch;
+
     protected ActorMailbox(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options)
         : base(system, parent, name, strategy)
     {
@@ -68,9 +93,6 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
 
     /// <summary>Gets the mailbox's lanes (the reader's; the mailbox keeps no second reference to them).</summary>
     public LaneSet<TMsg> Lanes => _reader.Set;
-
-    /// <summary>Gets the lanes' single reader; only the running turn may use it.</summary>
-    protected LaneReader<TMsg> Reader => _reader;
 
     /// <summary>Gets the system's instruments.</summary>
     public ActorMetrics Metrics => System.Metrics;
@@ -133,6 +155,102 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
     protected void ForceImmediateStopRequest() =>
         // Interlocked: a sender's RequestStop may raise the request at the same time; immediate is the strongest anyway.
         Interlocked.Exchange(ref _stopRequest, StopRequest.Immediate);
+
+    /// <summary>Gets whether the mailbox has a capacity: only then does a handled message give its room back.</summary>
+    protected bool IsBounded => Lanes.IsBounded;
+
+    /// <summary>
+    /// Gets whether a message may be waiting: in the reader's batch, or in a lane (an unlocked look, a hint: the "go
+    /// idle, then look again" step settles a message that lands after it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected bool MayHaveMessages() => _reader.HasBuffered || Lanes.AnyLaneHasItems();
+
+    /// <summary>Gets whether a lane holds messages (an unlocked look).</summary>
+    protected bool HasQueuedMessages() => Lanes.AnyLaneHasItems();
+
+    /// <summary>
+    /// Gets whether a lane holds messages, looking under each lane lock: exact once the mailbox is sealed, where an
+    /// append that was already inside a lane lock when the seal happened must still be seen.
+    /// </summary>
+    protected bool HasQueuedMessagesLocked() => Lanes.AnyLaneHasItemsLocked();
+
+    /// <summary>
+    /// Clears the used-up batch and, when bounded, gives its room back, as the reader's take path would: called by a
+    /// turn that found nothing more to read, so a bounded mailbox gets its room back before the turn ends.
+    /// </summary>
+    protected void RecycleBatch() => _reader.Recycle();
+
+    /// <summary>
+    /// Gives back the room of the messages handled so far (bounded mailboxes), per message rather than per batch: a
+    /// <see cref="ActorRef{TMsg}.TellAsync"/> waiting for room resumes as soon as one message is done. Touches no tag,
+    /// so a failed handler's ask is still found afterwards.
+    /// </summary>
+    protected void ReleaseRoomOfHandled() => _reader.ReleaseRoomOfRead();
+
+    /// <summary>
+    /// Takes the ask whose request is the message read last, if it was one (the tag its request carries, never found
+    /// by the message's equality). Call it before any other read: the tag belongs to the message read last.
+    /// </summary>
+    protected IPendingReply? TakeAskOfLastRead() => _reader.TakeTagOfLastRead() as IPendingReply;
+
+    /// <summary>
+    /// Reads the next message for the running turn: from the reader's batch (inlined, one compare), else through the
+    /// reader's slow path, which may take a lane; a lane taken is sampled for the lane-depth histogram here, in the
+    /// mailbox, so the reader never calls back up.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected bool TryReadNext([MaybeNullWhen(false)] out TMsg message) =>
+        _reader.TryReadBuffered(out message) || TryReadTakingLane(out message);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryReadTakingLane([MaybeNullWhen(false)] out TMsg message)
+    {
+        var read = _reader.TryReadSlow(out message, out var laneTaken);
+        if (laneTaken != 0)
+        {
+            SampleLaneDepth(laneTaken);
+        }
+
+        return read;
+    }
+
+    /// <summary>
+    /// A lane taken by the running turn (see the fields). With no listener this is all a take costs the metrics: a
+    /// count, and one plain read of the system's epoch (no clock). Sampled: the first take, then one in the interval
+    /// (see ActorMetrics.LaneDepthSampleInterval), and the first take of every epoch (second), so a slow consumer that
+    /// takes few lanes is still seen. Sent is not counted here: the lanes count every append (see SentTotal).
+    /// </summary>
+    private void SampleLaneDepth(int count)
+    {
+        var metrics = Metrics;
+        var epoch = (ushort)metrics.SampleEpoch;
+        if ((_lanesTaken++ & (uint)metrics.LaneDepthSampleMask) == 0 || epoch != _sampledEpoch)
+        {
+            _sampledEpoch = epoch;
+            metrics.RecordLaneDepth(count, TypeTag);
+        }
+    }
+
+    /// <summary>Counts one processed message and returns the new total; called only by the running turn (the one writer).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected long CountProcessed()
+    {
+        var sum = _processedTotal + 1;
+        if (IntPtr.Size == 8)
+        {
+            // A plain store: on 64-bit it is atomic, so the metrics walk reads the old total or the new one. (The size
+            // test is a JIT-time constant.)
+            _processedTotal = sum;
+        }
+        else
+        {
+            // Volatile: on 32-bit a plain long store is two stores, and the metrics walk could read half of each.
+            Volatile.Write(ref _processedTotal, sum);
+        }
+
+        return sum;
+    }
 
     /// <summary>
     /// The end of a turn that ran out of messages: goes idle, then looks again at the lanes and the stop request, and
