@@ -10,7 +10,8 @@ namespace Spillway.Actors.SystematicTests;
 /// <para>
 /// Why not the runtime's own schedulers: the dedicated pool parks its threads on a <c>SemaphoreSlim</c> fed by a
 /// <c>ConcurrentQueue</c>, and the thread-pool one calls <c>ThreadPool.UnsafeQueueUserWorkItem</c>; Coyote controls
-/// neither. The mailbox logic under test (<c>ActorCell</c>) is the same whichever scheduler runs it.
+/// neither. The mailbox logic under test (<c>ActorMailbox</c> and the turn of <c>ActorCell</c>) is the same whichever
+/// scheduler runs it.
 /// </para>
 /// <para>
 /// It does not install the actor <see cref="SynchronizationContext"/>: Coyote runs its operations under a

@@ -1,9 +1,9 @@
 namespace Spillway.Actors.SystematicTests;
 
 /// <summary>
-/// A small copy of the actor mailbox's scheduling handshake (<c>ActorCell</c>: <c>OnLaneFilled</c> against
-/// <c>EndTurn</c>), with a switch that removes its "look again" step after going idle. Used only to show that the
-/// Coyote setup really explores this race: the broken copy must be caught.
+/// A small copy of the actor mailbox's scheduling handshake (<c>ActorMailbox</c>: <c>OnLaneFilled</c> against
+/// <c>GoIdleThenLookAgain</c>), with a switch that removes its "look again" step after going idle. Used only to show
+/// that the Coyote setup really explores this race: the broken copy must be caught.
 /// </summary>
 /// <remarks>
 /// <para>

@@ -54,9 +54,9 @@ internal abstract partial class ActorMailbox<TMsg> : ITrimmableMailbox
 
     bool ITrimmableMailbox.TryScheduleTrim()
     {
-        // Only an idle mailbox gets the trim turn, and whoever wins idle-to-scheduled queues the next turn. The state is
-        // written after the win but before the Schedule that publishes it: no turn runs (and none reads _trimState) until
-        // then, so the write goes between the CAS and the queueing, inside TrySchedule's own steps.
+        // TrySchedule's two steps, with the trim state written between them: only an idle mailbox gets the trim turn
+        // (the CAS a sender's wake-up uses), and no turn runs, so none reads _trimState, until the Schedule below
+        // publishes the write.
         if (Interlocked.CompareExchange(ref _status, Status.Scheduled, Status.Idle) != Status.Idle)
         {
             return false;
