@@ -8,9 +8,6 @@ namespace Spillway;
 /// </summary>
 internal sealed partial class LaneSet<T>
 {
-    /// <summary>Messages sent and not yet released by the reader; maintained only when bounded.</summary>
-    private int _queued;
-
     /// <summary>Reserves room for <paramref name="count"/> messages on a bounded channel.</summary>
     /// <returns><see langword="false"/> when the channel is full; nothing was reserved.</returns>
     public bool TryReserve(int count)

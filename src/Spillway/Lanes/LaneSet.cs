@@ -60,6 +60,12 @@ internal sealed partial class LaneSet<T> : Lane<T>
         public const int Closed = 2;
     }
 
+    /// <summary>
+    /// Messages sent and not yet released by the reader; maintained only when bounded (see LaneSet.Capacity.cs). Declared
+    /// here, among the set's other fields, to keep their layout order.
+    /// </summary>
+    private int _queued;
+
     /// <summary>The error the writers completed with, if any; the first one wins.</summary>
     private Exception? _completionError;
 
