@@ -82,7 +82,7 @@ internal sealed partial class ActorCell<TMsg>
         }
 
         // Still scheduled: the mailbox never went idle while the task was pending, so no other turn ran meanwhile.
-        System.Scheduler.Schedule(this);
+        ScheduleWhileScheduled();
     }
 
     protected override void ForceCloseMailbox()

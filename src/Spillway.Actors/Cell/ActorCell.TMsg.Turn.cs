@@ -34,7 +34,7 @@ internal sealed partial class ActorCell<TMsg>
             if (_phase < Phase.Stopping)
             {
                 ForceImmediateStopRequest();
-                System.Scheduler.Schedule(this);
+                ScheduleWhileScheduled();
             }
         }
     }
@@ -219,7 +219,7 @@ internal sealed partial class ActorCell<TMsg>
         {
             // The turn used its budget (or a stop is due): give the worker up and queue again behind everyone else,
             // staying scheduled.
-            System.Scheduler.ScheduleBehindOthers(this);
+            ScheduleBehindOthers();
             return;
         }
 
@@ -240,7 +240,7 @@ internal sealed partial class ActorCell<TMsg>
         // already inside a lane lock when the seal happened.
         if (HasQueuedMessagesLocked())
         {
-            System.Scheduler.Schedule(this);
+            ScheduleWhileScheduled();
         }
         else
         {

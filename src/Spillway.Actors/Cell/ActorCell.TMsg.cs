@@ -84,7 +84,7 @@ internal sealed partial class ActorCell<TMsg> : ActorMailbox<TMsg>
     public override bool IsTurnInProgress => !IsStopped && IsScheduled;
 
     /// <summary>Queues the first turn, which runs <see cref="Actor{TMsg}.OnStartedAsync"/>.</summary>
-    public void ScheduleFirstTurn() => System.Scheduler.Schedule(this);
+    public void ScheduleFirstTurn() => ScheduleWhileScheduled();
 
     public IDisposable StartTimer(TMsg message, TimeSpan dueTime, TimeSpan period)
     {

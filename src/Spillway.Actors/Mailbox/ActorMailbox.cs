@@ -138,6 +138,19 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
     }
 
     /// <summary>
+    /// Queues the next turn of a mailbox that is already scheduled (it never went idle): the spawn's first turn, a turn
+    /// that resumes after a suspension, another turn of a draining stop, or the turn that acts on a runtime failure. The
+    /// caller owns the scheduled state, so the one-turn-at-a-time rule holds without a compare-and-swap.
+    /// </summary>
+    protected void ScheduleWhileScheduled() => System.Scheduler.Schedule(this);
+
+    /// <summary>
+    /// Queues the next turn of a turn that used its budget (it stays scheduled) behind everything already waiting, so
+    /// that one busy mailbox cannot starve the others.
+    /// </summary>
+    protected void ScheduleBehindOthers() => System.Scheduler.ScheduleBehindOthers(this);
+
+    /// <summary>
     /// Records a stop request: seals the lanes first (no new message lands; a graceful stop drains what is queued, an
     /// immediate one drops it at the close), then raises the request. Sealing now, rather than at the close, also ends
     /// at once the <see cref="ActorRef{TMsg}.TellAsync"/> calls waiting for room.
