@@ -180,16 +180,14 @@ internal abstract class AskOperation : IThreadPoolWorkItem
     /// </remarks>
     void IThreadPoolWorkItem.Execute()
     {
-        var context = SynchronizationContext.Current;
         var foreign = ActorCode.EnterForeign();
-        SynchronizationContext.SetSynchronizationContext(null);
         try
         {
+            using var noContext = new SynchronizationContextScope(null);
             SignalNow(inline: true);
         }
         finally
         {
-            SynchronizationContext.SetSynchronizationContext(context);
             ActorCode.Exit(foreign);
         }
     }

@@ -40,9 +40,8 @@ internal sealed class ThreadPoolScheduler : ActorScheduler
         {
             Interlocked.Decrement(ref owner._ready);
             Interlocked.Increment(ref owner._busy);
-            var previous = SynchronizationContext.Current;
             var previousRunner = t_runner;
-            SynchronizationContext.SetSynchronizationContext(owner.SynchronizationContext);
+            using var context = new SynchronizationContextScope(owner.SynchronizationContext);
             t_runner = this;
             try
             {
@@ -57,7 +56,6 @@ internal sealed class ThreadPoolScheduler : ActorScheduler
             finally
             {
                 t_runner = previousRunner;
-                SynchronizationContext.SetSynchronizationContext(previous);
                 Interlocked.Decrement(ref owner._busy);
             }
         }
