@@ -42,8 +42,9 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
     }
 
     /// <summary>The values of <see cref="_stopRequest"/>, in order of strength (the field only grows).</summary>
-    protected static class StopRequest
+    private static class StopRequest
     {
+        /// <summary>No stop asked for.</summary>
         public const int None = 0;
 
         /// <summary>Stop once the queued messages are handled (the mailbox is sealed: nothing new lands).</summary>
