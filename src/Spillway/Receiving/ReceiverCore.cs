@@ -247,32 +247,6 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
         }
     }
 
-    /// <summary>Closes the channel from the reader's side and drops what is queued.</summary>
-    public void Dispose()
-    {
-        if (!Set.Close(dropped: null))
-        {
-            return;
-        }
-
-        // Wake a parked reader: it will find the channel closed.
-        if (TryClaimParked() is { } parked)
-        {
-            ExitReadWithEmptyBatch();
-            parked.SetResult(false);
-        }
-
-        // Drop the reader's unread messages too, unless a read is running right now: then the next read drops them on
-        // entry (see EnterRead), and Count already reports nothing.
-        if (TryBorrowReader())
-        {
-            DiscardUnread();
-            Volatile.Write(ref _readerGuard, ReaderGuard.Free);
-        }
-
-        CompleteReader();
-    }
-
     private void EnterRead()
     {
         while (true)
@@ -283,7 +257,7 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
             {
                 // A Dispose that ran while the previous read held the guard could not drop the batch, and that read
                 // may have left with messages still in it. Drop them here, so no read after a Dispose returns a
-                // dropped message. The compare-and-swap above is a full fence after Close's exchange of _closed.
+                // dropped message. The compare-and-swap above is a full fence after Close's exchange of the set's state.
                 if (Set.IsClosed)
                 {
                     _reader.DiscardBuffered();
@@ -314,22 +288,6 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
         }
     }
 
-    private bool TryBorrowReader() =>
-        // Compare-and-swap: only a free reader may be borrowed; a busy one checks for completion on its way out.
-        Interlocked.CompareExchange(ref _readerGuard, ReaderGuard.Borrowed, ReaderGuard.Free) == ReaderGuard.Free;
-
-    /// <summary>
-    /// Drops the unread messages of the batch after a close. Messages already handed over (the span of the last
-    /// <see cref="TryReadBatch"/>) are left alone: the caller may still be reading them, and the next read clears them.
-    /// </summary>
-    private void DiscardUnread()
-    {
-        if (_reader.HasBuffered)
-        {
-            _reader.DiscardBuffered();
-        }
-    }
-
     /// <summary>
     /// Releases the guard at a moment when the reader's batch has nothing unread, then checks whether the channel just
     /// ended.
@@ -346,45 +304,6 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
         // zero and do; never neither.
         Interlocked.Exchange(ref _readerGuard, ReaderGuard.Free);
         TryCompleteIfDrained();
-    }
-
-    /// <summary>Completes <see cref="Completion"/> if no message is left and none can come. Safe from any thread.</summary>
-    private void TryCompleteIfDrained()
-    {
-        if (_completion.Task.IsCompleted || !(Set.WritersDone || Set.IsClosed))
-        {
-            return;
-        }
-
-        // Borrow the reader guard to look at the batch; if a reader holds it, that reader checks on its way out.
-        if (!TryBorrowReader())
-        {
-            return;
-        }
-
-        var drained = _reader.IsDrainedAndDone();
-        Volatile.Write(ref _readerGuard, ReaderGuard.Free);
-        if (drained)
-        {
-            CompleteReader();
-        }
-    }
-
-    private void CompleteReader()
-    {
-        var error = Set.IsClosed ? null : Set.CompletionError;
-        switch (error)
-        {
-            case null:
-                _completion.TrySetResult();
-                break;
-            case OperationCanceledException cancelled:
-                _completion.TrySetCanceled(cancelled.CancellationToken);
-                break;
-            default:
-                _completion.TrySetException(error);
-                break;
-        }
     }
 
     [DoesNotReturn]

@@ -1,0 +1,89 @@
+namespace Spillway;
+
+/// <summary>
+/// The end of the channel as the reader sees it: the reader's close (<see cref="Dispose"/>), the drop of what it still
+/// holds, and the completion of <see cref="Completion"/> once nothing is left and nothing can come.
+/// </summary>
+internal sealed partial class ReceiverCore<T>
+{
+    /// <summary>Closes the channel from the reader's side and drops what is queued.</summary>
+    public void Dispose()
+    {
+        if (!Set.Close(dropped: null))
+        {
+            return;
+        }
+
+        // Wake a parked reader: it will find the channel closed.
+        if (TryClaimParked() is { } parked)
+        {
+            ExitReadWithEmptyBatch();
+            parked.SetResult(false);
+        }
+
+        // Drop the reader's unread messages too, unless a read is running right now: then the next read drops them on
+        // entry (see EnterRead), and Count already reports nothing.
+        if (TryBorrowReader())
+        {
+            DiscardUnread();
+            Volatile.Write(ref _readerGuard, ReaderGuard.Free);
+        }
+
+        CompleteReader();
+    }
+
+    private bool TryBorrowReader() =>
+        // Compare-and-swap: only a free reader may be borrowed; a busy one checks for completion on its way out.
+        Interlocked.CompareExchange(ref _readerGuard, ReaderGuard.Borrowed, ReaderGuard.Free) == ReaderGuard.Free;
+
+    /// <summary>
+    /// Drops the unread messages of the batch after a close. Messages already handed over (the span of the last
+    /// <see cref="TryReadBatch"/>) are left alone: the caller may still be reading them, and the next read clears them.
+    /// </summary>
+    private void DiscardUnread()
+    {
+        if (_reader.HasBuffered)
+        {
+            _reader.DiscardBuffered();
+        }
+    }
+
+    /// <summary>Completes <see cref="Completion"/> if no message is left and none can come. Safe from any thread.</summary>
+    private void TryCompleteIfDrained()
+    {
+        if (_completion.Task.IsCompleted || !(Set.WritersDone || Set.IsClosed))
+        {
+            return;
+        }
+
+        // Borrow the reader guard to look at the batch; if a reader holds it, that reader checks on its way out.
+        if (!TryBorrowReader())
+        {
+            return;
+        }
+
+        var drained = _reader.IsDrainedAndDone();
+        Volatile.Write(ref _readerGuard, ReaderGuard.Free);
+        if (drained)
+        {
+            CompleteReader();
+        }
+    }
+
+    private void CompleteReader()
+    {
+        var error = Set.IsClosed ? null : Set.CompletionError;
+        switch (error)
+        {
+            case null:
+                _completion.TrySetResult();
+                break;
+            case OperationCanceledException cancelled:
+                _completion.TrySetCanceled(cancelled.CancellationToken);
+                break;
+            default:
+                _completion.TrySetException(error);
+                break;
+        }
+    }
+}
