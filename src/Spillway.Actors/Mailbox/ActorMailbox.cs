@@ -129,6 +129,8 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected bool TrySchedule()
     {
+        // CAS: of the threads that find the mailbox idle, exactly one wins and queues the turn (two turns must never
+        // run at once); a full fence, which the "go idle, then look again" argument in the type remarks relies on.
         if (Interlocked.CompareExchange(ref _status, Status.Scheduled, Status.Idle) != Status.Idle)
         {
             return false;
