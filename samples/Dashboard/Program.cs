@@ -114,6 +114,12 @@ catch (OperationCanceledException) when (stopAfter.IsCancellationRequested)
 {
     // --duration ran out while the host was still starting.
 }
+catch (IOException error) when (error.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    // Taken between the check above and the web server's start.
+    Console.Error.WriteLine($"The dashboard page could not listen on 127.0.0.1:{webPort}: {error.Message}. Try --web-port <another>, or 0 for any free port.");
+    return 1;
+}
 catch (Exception error) when (error.InnerException is HttpListenerException listenerError)
 {
     // Taken between the check above and the exporter's start.
