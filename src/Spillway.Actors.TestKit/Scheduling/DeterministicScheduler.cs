@@ -92,19 +92,24 @@ internal sealed class DeterministicScheduler : ActorScheduler
         try
         {
             var ran = 0;
-            while (TryDequeue(out var item))
+            while (true)
             {
-                if (ran == MaxStepsPerRun)
+                // Checked before taking an item: a work item taken and not run would be lost for good (its mailbox
+                // believes it is scheduled), so the queue is left whole for the next call or the shutdown.
+                if (ran == MaxStepsPerRun && ReadyCount > 0)
                 {
                     throw new InvalidOperationException(
                         $"The actors did not go idle within {MaxStepsPerRun} turns: do some of them tell each other (or themselves) forever?");
                 }
 
+                if (!TryDequeue(out var item))
+                {
+                    return ran;
+                }
+
                 Execute(item);
                 ran++;
             }
-
-            return ran;
         }
         finally
         {
