@@ -38,8 +38,8 @@ public sealed class SystematicTestReport
     public int Iterations { get; }
 
     /// <summary>
-    /// Gets the calls the engine saw but could not control (their interleavings were not explored). The kit's own
-    /// construction of a synchronization context is harmless; anything else deserves a look.
+    /// Gets the calls the engine saw but could not control (their interleavings were not explored), except the kit's
+    /// own harmless ones (its synchronization context). Empty is best; anything here deserves a look.
     /// </summary>
     public IReadOnlyList<string> UncontrolledInvocations { get; }
 
@@ -61,6 +61,11 @@ public sealed class SystematicTestReport
     public override string ToString() => BugFound
         ? $"Systematic test found a bug after {Iterations} iteration(s):{Environment.NewLine}{string.Join(Environment.NewLine, Bugs)}{Environment.NewLine}{Summary}" +
           (ReportFiles.Count > 0 ? $"{Environment.NewLine}Reports: {string.Join(", ", ReportFiles)}" : string.Empty) +
+          Uncontrolled() +
           $"{Environment.NewLine}Replay it with ActorSystematicTest.Replay(scenario, trace); trace:{Environment.NewLine}{ReproducibleTrace}"
-        : $"Systematic test found no bug in {Iterations} iteration(s).{Environment.NewLine}{Summary}";
+        : $"Systematic test found no bug in {Iterations} iteration(s).{Environment.NewLine}{Summary}" + Uncontrolled();
+
+    private string Uncontrolled() => UncontrolledInvocations.Count == 0
+        ? string.Empty
+        : $"{Environment.NewLine}Uncontrolled: {string.Join(", ", UncontrolledInvocations)}";
 }

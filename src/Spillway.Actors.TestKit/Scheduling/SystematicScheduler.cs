@@ -12,8 +12,11 @@ namespace Spillway.Actors.TestKit.Scheduling;
 /// runs it. (The same design as the scheduler of this repository's own systematic tests.)
 /// </para>
 /// <para>
-/// It does not install the actor <see cref="SynchronizationContext"/>: Coyote runs its operations under a context of
-/// its own, and an <c>await</c> in a handler must resume under that one.
+/// It installs the actor <see cref="SynchronizationContext"/> while an item runs, as the runtime's schedulers do: an
+/// <c>await</c> in a handler then resumes through <see cref="Schedule"/> (so in a task the engine controls), and the
+/// system's shutdown sees such continuations as work in progress. Without it, a handler's continuation ran under the
+/// engine's own context, unseen by the shutdown, and could still be running when an iteration ended; the engine then
+/// interrupted it outside its control and the test process crashed.
 /// </para>
 /// <para>
 /// Thread-safety: any thread. The count of queued items is guarded by <see cref="_gate"/> (a plain <c>lock (object)</c>,
@@ -82,13 +85,16 @@ internal sealed class SystematicScheduler : ActorScheduler
         // Interlocked: items run concurrently; the count is only for the scheduler-load metric.
         Interlocked.Increment(ref _busy);
         var previous = t_running;
+        var previousContext = SynchronizationContext.Current;
         t_running = item;
+        SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
         try
         {
             item.Execute();
         }
         finally
         {
+            SynchronizationContext.SetSynchronizationContext(previousContext);
             t_running = previous;
             Interlocked.Decrement(ref _busy);
         }
