@@ -81,7 +81,7 @@ public sealed class TestProbe<TMsg>
 #pragma warning disable RS0026 // The generic overload differs in arity, so no call is ambiguous.
     public async ValueTask<TMsg> ExpectMessageAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var (received, message) = await TryTakeAsync(timeout ?? _kit.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+        var (received, message) = await TryTakeAsync(timeout ?? _kit.DefaultTimeout, lookOnce: false, cancellationToken).ConfigureAwait(false);
         return received ? message! : throw new TestKitAssertionException($"{Describe()} expected a message {Within(timeout)}, but none arrived.");
     }
 
@@ -97,7 +97,7 @@ public sealed class TestProbe<TMsg>
         where T : TMsg
 #pragma warning restore RS0026
     {
-        var (received, message) = await TryTakeAsync(timeout ?? _kit.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+        var (received, message) = await TryTakeAsync(timeout ?? _kit.DefaultTimeout, lookOnce: false, cancellationToken).ConfigureAwait(false);
         return !received
             ? throw new TestKitAssertionException($"{Describe()} expected a message of type {typeof(T).Name} {Within(timeout)}, but none arrived.")
             : message is T typed
@@ -120,7 +120,7 @@ public sealed class TestProbe<TMsg>
         while (true)
         {
             var remaining = limit - Stopwatch.GetElapsedTime(started);
-            var (received, message) = await TryTakeAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            var (received, message) = await TryTakeAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, lookOnce: false, cancellationToken).ConfigureAwait(false);
             if (!received)
             {
                 var named = string.Join(", ", skipped.Take(MaxNamed).Select(Show)) + (skipped.Count > MaxNamed ? ", ..." : string.Empty);
@@ -148,16 +148,16 @@ public sealed class TestProbe<TMsg>
     /// <exception cref="TestKitAssertionException">A message arrived (it is taken), or the auto-pilot threw.</exception>
     public async Task ExpectNoMessageAsync(TimeSpan within, CancellationToken cancellationToken = default)
     {
-        var watch = _kit.Mode == TestKitMode.Threaded ? within : TimeSpan.Zero;
-        var (received, message) = await TryTakeAsync(watch, cancellationToken).ConfigureAwait(false);
+        var lookOnce = _kit.Mode != TestKitMode.Threaded;
+        var (received, message) = await TryTakeAsync(within, lookOnce, cancellationToken).ConfigureAwait(false);
         if (received)
         {
             throw new TestKitAssertionException($"{Describe()} expected no message {Within(within)}, but got {Show(message)}.");
         }
     }
 
-    /// <summary>Takes the next message, waiting as the kit's mode says.</summary>
-    private async ValueTask<(bool Received, TMsg? Message)> TryTakeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Takes the next message, waiting as the kit's mode says, or (<paramref name="lookOnce"/>) not at all.</summary>
+    private async ValueTask<(bool Received, TMsg? Message)> TryTakeAsync(TimeSpan timeout, bool lookOnce, CancellationToken cancellationToken)
     {
         _kit.Settle();
         var started = Stopwatch.GetTimestamp();
@@ -177,7 +177,7 @@ public sealed class TestProbe<TMsg>
                     return (true, message);
                 }
 
-                if (_kit.Mode == TestKitMode.Deterministic)
+                if (lookOnce || _kit.Mode == TestKitMode.Deterministic)
                 {
                     return (false, default);
                 }

@@ -62,5 +62,9 @@ public class OversellTests
         {
             throw new TestKitAssertionException($"one item in stock and two orders: {accepted} accepted, {left} left in stock (oversold)");
         }
+
+        // Probes work here too: an expectation waits without a time-out (the engine reports a wait that cannot end).
+        await shipper.ExpectMessageAsync();
+        await shipper.ExpectNoMessageAsync(TimeSpan.Zero);
     };
 }
