@@ -5,11 +5,12 @@ internal static class DashboardArguments
 {
     public const string Usage = """
         Spillway.Actors dashboard sample: an actor pipeline with a slow consumer, its metrics on a Prometheus
-        endpoint, and a live terminal view of mailbox throughput and lane depth.
+        endpoint, a live dashboard page, and a live terminal view of the same figures.
 
         usage: dotnet run --project samples/Dashboard [-- options]
 
           --port <port>          Prometheus endpoint port on 127.0.0.1 (default 9464)
+          --web-port <port>      dashboard page port on 127.0.0.1 (default 9465; 0 or taken: a free one)
           --duration <seconds>   stop by itself after this many seconds (default: run until Ctrl+C)
           --no-ui                no terminal view; log to the console instead
           --rate <per second>    records per second of each producer between bursts (default 1500)
@@ -20,6 +21,7 @@ internal static class DashboardArguments
     public static IDictionary<string, string> SwitchMappings { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["--port"] = $"{DashboardOptions.SectionName}:{nameof(DashboardOptions.Port)}",
+        ["--web-port"] = $"{DashboardOptions.SectionName}:{nameof(DashboardOptions.WebPort)}",
         ["--duration"] = $"{DashboardOptions.SectionName}:{nameof(DashboardOptions.DurationSeconds)}",
         ["--rate"] = $"{DashboardOptions.SectionName}:{nameof(DashboardOptions.RatePerProducer)}",
     };

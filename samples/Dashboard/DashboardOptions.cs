@@ -8,8 +8,17 @@ internal sealed class DashboardOptions
 {
     public const string SectionName = "Dashboard";
 
+    /// <summary>The path of the dashboard page on the web port.</summary>
+    public const string PagePath = "/spillway";
+
     /// <summary>Gets or sets the port of the Prometheus endpoint, <c>http://127.0.0.1:{Port}/metrics</c>.</summary>
     public int Port { get; set; } = 9464;
+
+    /// <summary>
+    /// Gets or sets the port of the dashboard page, <c>http://127.0.0.1:{WebPort}/spillway</c>; when it is taken the
+    /// sample picks a free one (and prints it), and 0 always does.
+    /// </summary>
+    public int WebPort { get; set; } = 9465;
 
     /// <summary>Gets or sets how long to run before stopping by itself, in seconds; 0 runs until Ctrl+C.</summary>
     public int DurationSeconds { get; set; }
@@ -62,6 +71,11 @@ internal sealed class DashboardOptions
         if (Port is < 1 or > 65535)
         {
             yield return $"Dashboard:Port must be between 1 and 65535 (was {Port}).";
+        }
+
+        if (WebPort is < 0 or > 65535)
+        {
+            yield return $"Dashboard:WebPort (--web-port) must be between 0 and 65535 (was {WebPort}).";
         }
 
         if (DurationSeconds < 0)

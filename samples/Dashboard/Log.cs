@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Debug, "Session {Session} closed after {Events} events")]
     public static partial void SessionClosed(ILogger logger, string session, int events);
 
+    [LoggerMessage(6, LogLevel.Information, "Dashboard page: {PageUrl}")]
+    public static partial void PageListening(ILogger logger, string pageUrl);
+
     [LoggerMessage(5, LogLevel.Information, "Producers stopped after telling {Records} records")]
     public static partial void ProducersStopped(ILogger logger, long records);
 }

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,7 +21,7 @@ if (DashboardArguments.WantsHelp(args))
 }
 
 var arguments = DashboardArguments.Normalize(args);
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
     // appsettings.json is copied next to the binary, so `dotnet run --project` finds it from any directory.
     ContentRootPath = AppContext.BaseDirectory,
@@ -40,6 +43,10 @@ if (!IsPortFree(options.Port))
     Console.Error.WriteLine($"Port {options.Port} on 127.0.0.1 is taken, so the Prometheus endpoint cannot listen there. Pick another with --port <port>.");
     return 1;
 }
+
+// The dashboard page: http://127.0.0.1:{WebPort}/spillway, or a free port when that one is taken.
+var webPort = options.WebPort != 0 && IsPortFree(options.WebPort) ? options.WebPort : 0;
+builder.WebHost.UseUrls($"http://127.0.0.1:{webPort}");
 
 builder.Services.AddOptions<DashboardOptions>().Bind(section);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
@@ -74,11 +81,13 @@ builder.Services.AddOpenTelemetry()
             exporter.Port = options.Port;
         }));
 
+// The live page's data: the Spillway.Actors meter, in-process, one point a second. The terminal view reads the same.
+builder.Services.AddSpillwayDashboard();
+
 // Hosted services start in this order and stop in reverse: the producers stop first, then the actor system drains
-// its mailboxes (the view still watching), then the view and the exporter go.
+// its mailboxes (the view and the page still watching), then the view, the dashboard and the exporter go.
 if (interactive)
 {
-    builder.Services.AddSingleton<MetricsSampler>();
     builder.Services.AddHostedService<TerminalView>();
 }
 
@@ -86,7 +95,8 @@ builder.Services.AddSpillwayActors(builder.Configuration.GetSection("Spillway"))
 builder.Services.AddSingleton<RegionCatalog>();
 builder.Services.AddHostedService<WorkloadService>();
 
-using var host = builder.Build();
+await using var app = builder.Build();
+app.MapSpillwayDashboard(DashboardOptions.PagePath);
 using var stopAfter = new CancellationTokenSource();
 if (options.DurationSeconds > 0)
 {
@@ -95,7 +105,20 @@ if (options.DurationSeconds > 0)
 
 try
 {
-    await host.RunAsync(stopAfter.Token);
+    await app.StartAsync(stopAfter.Token);
+    var pageUrl = TerminalView.PageUrl(app.Services.GetRequiredService<IServer>()) ?? "(not listening)";
+    Log.PageListening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Spillway.Samples.Dashboard"), pageUrl);
+    await app.WaitForShutdownAsync(stopAfter.Token);
+}
+catch (OperationCanceledException) when (stopAfter.IsCancellationRequested)
+{
+    // --duration ran out while the host was still starting.
+}
+catch (IOException error) when (error.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    // Taken between the check above and the web server's start.
+    Console.Error.WriteLine($"The dashboard page could not listen on 127.0.0.1:{webPort}: {error.Message}. Try --web-port <another>, or 0 for any free port.");
+    return 1;
 }
 catch (Exception error) when (error.InnerException is HttpListenerException listenerError)
 {

@@ -109,6 +109,44 @@ internal sealed class MailboxTotals
         }
     }
 
+    /// <summary>
+    /// Returns the live actors the metrics walk would count (for <see cref="ActorSystem.GetActorActivity"/>). The walk
+    /// holds the lock as a collection does; the caller reads each actor's figures after it is released.
+    /// </summary>
+    public List<ActorCell> SnapshotLiveActors()
+    {
+        var live = new List<ActorCell>();
+        lock (_lock)
+        {
+            foreach (var root in _topLevel)
+            {
+                _pending.Push(root.Value);
+            }
+
+            if (_orphans is { } orphans)
+            {
+                foreach (var orphan in orphans)
+                {
+                    _pending.Push(orphan);
+                }
+            }
+
+            while (_pending.TryPop(out var cell))
+            {
+                // As in Measure: a retired actor's subtree is skipped, its live children are orphans.
+                if (cell.IsStopCounted_NeedsLock)
+                {
+                    continue;
+                }
+
+                live.Add(cell);
+                cell.PushChildren(_pending);
+            }
+        }
+
+        return live;
+    }
+
     private Measurement<long>[] Measure(Reading reading)
     {
         lock (_lock)

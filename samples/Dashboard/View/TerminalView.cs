@@ -1,44 +1,56 @@
 using System.Globalization;
 using System.Text;
-using static System.FormattableString;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Spectre.Console;
 using Spillway.Actors;
+using Spillway.Actors.Dashboard;
 
 namespace Spillway.Samples.Dashboard.View;
 
 /// <summary>
-/// The live terminal view: once a second, mailbox throughput, queued messages and lane depth per actor type, the
-/// scheduler's load, dead letters by reason and the latest log lines, drawn on the terminal's alternate screen.
+/// The live terminal view (Spectre.Console): once a second, the same figures as the dashboard page, from the same
+/// collector, in a frame that fits 80x24 (<see cref="DashboardFrame"/>), drawn on the terminal's alternate screen.
 /// </summary>
 /// <remarks>
 /// Registered before <c>AddSpillwayActors</c>, so the host stops it after the actor system: while the mailboxes drain
 /// on Ctrl+C the view keeps showing them.
 /// </remarks>
 internal sealed class TerminalView(
-    MetricsSampler sampler,
+    SpillwayDashboardCollector collector,
     RecentLogProvider logs,
     ActorSystem system,
+    IServer server,
     IOptions<DashboardOptions> options) : BackgroundService
 {
-    private const int BarWidth = 20;
-    private static readonly CultureInfo s_culture = CultureInfo.InvariantCulture;
     private readonly DateTime _started = DateTime.UtcNow;
-    private DashboardSnapshot? _last;
+
+    /// <summary>Gets the page's address once the web server listens, else <see langword="null"/>.</summary>
+    public static string? PageUrl(IServer server) =>
+        server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() is { } address
+            ? address.TrimEnd('/') + DashboardOptions.PagePath
+            : null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Alternate screen, cursor hidden: the view replaces itself in place and the shell comes back intact.
-        Console.Write("\e[?1049h\e[?25l");
+        Console.Write("\e[?1049h\e[?25l\e[H\e[J");
         try
         {
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-            do
-            {
-                _last = sampler.Sample();
-                Console.Write(Render(_last));
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
+            await AnsiConsole.Live(Frame())
+                .Overflow(VerticalOverflow.Ellipsis)
+                .Cropping(VerticalOverflowCropping.Bottom)
+                .StartAsync(async context =>
+                {
+                    using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+                    while (await timer.WaitForNextTickAsync(stoppingToken))
+                    {
+                        context.UpdateTarget(Frame());
+                        context.Refresh();
+                    }
+                });
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -47,88 +59,24 @@ internal sealed class TerminalView(
         finally
         {
             Console.Write("\e[?25h\e[?1049l");
-            if (_last is not null)
-            {
-                // A fresh sample: the actor system has drained and stopped by now (it stops before this view).
-                Console.WriteLine(Summary(sampler.Sample()));
-            }
+            Console.WriteLine(Summary());
         }
     }
 
-    private string Render(DashboardSnapshot snapshot)
+    private Spectre.Console.Rendering.IRenderable Frame() => DashboardFrame.Build(
+        collector.Latest,
+        new FrameHeader(system.Name, DateTime.UtcNow - _started, PageUrl(server), $"http://127.0.0.1:{options.Value.Port}/metrics"),
+        logs.Snapshot());
+
+    private string Summary()
     {
-        var port = options.Value.Port;
-        var width = WindowWidth();
-        var text = new StringBuilder();
-        text.Append("\e[H");
-        Line(text, Invariant($"\e[1mSpillway.Actors dashboard\e[0m  system '{system.Name}'  up {DateTime.UtcNow - _started:hh\\:mm\\:ss}  metrics: http://127.0.0.1:{port}/metrics  (Ctrl+C stops)"));
-        Line(text, string.Empty);
-        Line(text, Invariant($"\e[1m{"actor type",-16}{"processed/s",12}{"sent/s",10}{"queued",9}{"lane avg",10}{"lane max",10}{"handler ms",12}{"live",6}{"restarts",10}{"dead",8}\e[0m"));
-        foreach (var row in snapshot.Rows)
-        {
-            Line(text, Invariant($"{row.ActorType,-16}{row.ProcessedPerSecond,12:N0}{row.SentPerSecond,10:N0}{row.Queued,9:N0}{row.LaneDepthAverage,10:N1}{row.LaneDepthMax,10:N0}{row.HandlerMillisecondsAverage,12:N3}{row.LiveActors,6:N0}{row.Restarts,10:N0}{row.DeadLetters,8:N0}"));
-        }
-
-        Line(text, "\e[2mper second over the last second; lane avg/max: depth of the mailbox lanes taken in the last 10 s; restarts, dead: since start\e[0m");
-        Line(text, string.Empty);
-        Line(text, "\e[1mqueued\e[0m: messages waiting (bar: share of the largest)   \e[1mdeepest lane\e[0m taken in the last 10 s (bar: log2)");
-        var largest = Math.Max(1, snapshot.Rows.Count == 0 ? 1 : snapshot.Rows.Max(r => r.Queued));
-        foreach (var row in snapshot.Rows)
-        {
-            var queuedBar = Bar((double)Math.Max(0, row.Queued) / largest);
-            var depthBar = Bar(row.LaneDepthMax <= 0 ? 0 : Math.Min(1, (Math.Log2(row.LaneDepthMax) + 1) / 17));
-            Line(text, Invariant($"{row.ActorType,-16}queued {queuedBar} {row.Queued,7:N0}   deepest lane {depthBar} {row.LaneDepthMax,7:N0}"));
-        }
-
-        Line(text, string.Empty);
-        var live = snapshot.Rows.Sum(r => r.LiveActors);
-        Line(text, Invariant($"scheduler: {snapshot.BusyWorkers} busy workers, {snapshot.ReadyMailboxes} ready mailboxes   live actors: {live}   dead letters: {DeadLetters(snapshot)}"));
-        Line(text, string.Empty);
-        Line(text, "\e[1mrecent log\e[0m");
-        foreach (var line in logs.Snapshot())
-        {
-            Line(text, line.Length > width ? line[..width] : line);
-        }
-
-        // Clear whatever an earlier, longer frame left below this one.
-        text.Append("\e[J");
-        return text.ToString();
-    }
-
-    private static string Summary(DashboardSnapshot snapshot)
-    {
+        // The collector's latest second: the actor system has drained and stopped by now (it stops before this view).
         var text = new StringBuilder("Spillway.Actors dashboard stopped. Totals and what was left queued:");
-        foreach (var row in snapshot.Rows)
+        foreach (var type in collector.Latest.ActorTypes)
         {
-            text.Append(s_culture, $"{Environment.NewLine}  {row.ActorType,-16}{row.Processed,12:N0} processed, {row.Queued,7:N0} queued, {row.Restarts,4:N0} restarts, {row.DeadLetters,7:N0} dead letters");
+            text.Append(CultureInfo.InvariantCulture, $"{Environment.NewLine}  {type.Name,-16}{type.Processed,12:N0} processed, {type.Queued,7:N0} queued, {type.Restarts,4:N0} restarts, {type.DeadLetters,7:N0} dead letters");
         }
 
         return text.ToString();
     }
-
-    private static string DeadLetters(DashboardSnapshot snapshot) =>
-        snapshot.DeadLettersByReason.Count == 0
-            ? "none"
-            : string.Join(", ", snapshot.DeadLettersByReason.Select(r => string.Create(s_culture, $"{r.Key} {r.Value:N0}")));
-
-    private static int WindowWidth()
-    {
-        try
-        {
-            return Math.Max(40, Console.WindowWidth - 1);
-        }
-        catch (IOException)
-        {
-            return 160;
-        }
-    }
-
-    private static string Bar(double fraction)
-    {
-        var filled = (int)Math.Round(Math.Clamp(fraction, 0, 1) * BarWidth);
-        return new string('█', filled) + new string('·', BarWidth - filled);
-    }
-
-    private static void Line(StringBuilder text, string line) =>
-        text.Append(line).Append("\e[K\n");
 }
