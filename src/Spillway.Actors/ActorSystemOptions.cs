@@ -95,8 +95,12 @@ public sealed class ActorSystemOptions
         }
     }
 
-    /// <summary>Every problem, one message each, for options validation at host start.</summary>
-    internal List<string> CollectErrors() => [.. FindProblems().Select(p => $"ActorSystemOptions.{p.Property}: {p.Message}")];
+    /// <summary>
+    /// Checks every setting and returns one message per bad one (<c>"ActorSystemOptions.WorkerCount: ..."</c>), or an
+    /// empty list when all are valid; never throws. Options validation at host start reports all of them at once.
+    /// </summary>
+    /// <returns>The problems found, in property order; empty when <see cref="Validate"/> would not throw.</returns>
+    public IReadOnlyList<string> GetValidationErrors() => [.. FindProblems().Select(p => $"ActorSystemOptions.{p.Property}: {p.Message}")];
 
     private IEnumerable<(string Property, string Message, object? Value)> FindProblems()
     {

@@ -13,6 +13,7 @@ public class ReplayTests
 {
     [Test]
     [Explicit("replays a saved trace, run by hand")]
+    [Category("Stress")]
     public void Replay_SavedTrace_ReproducesTheBug()
     {
         var name = Environment.GetEnvironmentVariable("SPILLWAY_COYOTE_TEST");

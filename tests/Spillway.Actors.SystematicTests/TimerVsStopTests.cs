@@ -64,14 +64,14 @@ public class TimerVsStopTests
     [Test]
     public void ScheduleOnce_RacingStopAsync_TickedAtMostOnceAndDiesWithTheActor()
     {
-        Systematic.AssertNoBug(() => TimerRacesStopAsync(periodic: false), Budget.Iterations);
+        Systematic.AssertNoBug(() => TimerRacesStopAsync(periodic: false), Budget.RareOutcomeIterations);
         Coverage.AssertReached(HandledOutcome, DeadLetterOutcome, CancelledOutcome);
     }
 
     [Test]
     public void SchedulePeriodic_RacingStopAsync_TickedAtMostOnceAndDiesWithTheActor()
     {
-        Systematic.AssertNoBug(() => TimerRacesStopAsync(periodic: true), Budget.Iterations);
+        Systematic.AssertNoBug(() => TimerRacesStopAsync(periodic: true), Budget.RareOutcomeIterations);
         Coverage.AssertReached(HandledOutcome, DeadLetterOutcome, CancelledOutcome);
     }
 

@@ -11,6 +11,7 @@ namespace Spillway.SystematicTests;
 /// tests/Spillway.SystematicTests -c Release --filter Name=Replay_SavedTrace_ReproducesBug</c>. The scenario names are
 /// the keys of <see cref="ScenarioCatalog"/>. The trace only replays against the same build.
 /// </summary>
+[Category("Stress")]
 [Explicit("Needs a saved trace; run by hand.")]
 public class ReplayTests
 {

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
-using Spillway.Actors;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace Spillway.Actors.Hosting;
 
 /// <summary>
 /// Starts the actor system with the host (resolving it starts its workers) and, when the host stops, drains every

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Spillway.Actors;
+using Spillway.Actors.Hosting;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
-using Spillway.Actors;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace Spillway.Actors.Hosting;
 
 /// <summary>Validates <see cref="ActorSystemOptions"/> when the host starts, naming every bad value.</summary>
 internal sealed class ActorSystemOptionsValidator : IValidateOptions<ActorSystemOptions>
@@ -9,7 +8,7 @@ internal sealed class ActorSystemOptionsValidator : IValidateOptions<ActorSystem
     public ValidateOptionsResult Validate(string? name, ActorSystemOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = options.CollectErrors();
+        var errors = options.GetValidationErrors();
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
