@@ -38,6 +38,14 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
     };
 
     private readonly LaneReader<T> _reader;
+
+    /// <summary>
+    /// <see cref="LaneSet{T}.IsBounded"/>, copied at construction (it never changes): the per-message read path then
+    /// reads no field of the set, which is also lane 0, whose lock and count its sender writes on every append. Read
+    /// there, the set's capacity would share a cache line with them for some placements of the object, and every read
+    /// would miss.
+    /// </summary>
+    private readonly bool _isBounded;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The wait instance reused for the next park while it is not outstanding; touched only by the guard holder.</summary>
@@ -59,6 +67,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
     public ReceiverCore(int lanes, int? capacity)
     {
         Set = new LaneSet<T>(lanes, capacity, this);
+        _isBounded = Set.IsBounded;
         _reader = new LaneReader<T>(Set);
     }
 
@@ -79,7 +88,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
         {
             if (_reader.HasBuffered)
             {
-                if (Set.IsBounded)
+                if (_isBounded)
                 {
                     // Room per message read, not per batch: a writer waiting for room goes on while we read the rest.
                     _reader.ReleaseRoomOfRead();
@@ -122,7 +131,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
     {
         EnterRead();
         var found = _reader.TryReadBatch(out batch);
-        if (found && Set.IsBounded)
+        if (found && _isBounded)
         {
             // The span hands every message over: their room comes back now, not at the next read.
             _reader.ReleaseRoomOfRead();
