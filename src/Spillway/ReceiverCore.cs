@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace Spillway;
@@ -271,25 +272,32 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
         CompleteReader();
     }
 
+    /// <summary>Takes the reader guard for one read operation; see the type remarks.</summary>
+    /// <remarks>
+    /// The uncontended path (one compare-and-swap and the closed check) is inlined into every read; everything else is
+    /// out of line, so the per-message <see cref="TryRead"/> stays small.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void EnterRead()
+    {
+        // Compare-and-swap: detects a second reader instead of letting two threads share one batch.
+        var seen = Interlocked.CompareExchange(ref _readerBusy, ReaderBusy, ReaderFree);
+        if (seen != ReaderFree)
+        {
+            EnterReadContended(seen);
+        }
+        else if (Set.IsClosed)
+        {
+            DiscardAfterClose();
+        }
+    }
+
+    /// <summary>The guard was not free: a concurrent read (throws), a parked wait to supersede, or a borrow to wait out.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EnterReadContended(int seen)
     {
         while (true)
         {
-            // Compare-and-swap: detects a second reader instead of letting two threads share one batch.
-            var seen = Interlocked.CompareExchange(ref _readerBusy, ReaderBusy, ReaderFree);
-            if (seen == ReaderFree)
-            {
-                // A Dispose that ran while the previous read held the guard could not drop the batch, and that read
-                // may have left with messages still in it. Drop them here, so no read after a Dispose returns a
-                // dropped message. The compare-and-swap above is a full fence after Close's exchange of _closed.
-                if (Set.IsClosed)
-                {
-                    _reader.DiscardBuffered();
-                }
-
-                return;
-            }
-
             if (seen == ReaderBusy)
             {
                 ThrowConcurrentRead();
@@ -309,8 +317,28 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
             // Borrowed for a few instructions by a closing sender checking for completion, or the parked wait was just
             // claimed by someone who is about to release the guard: wait it out.
             Thread.Yield();
+
+            // Compare-and-swap, as in EnterRead.
+            seen = Interlocked.CompareExchange(ref _readerBusy, ReaderBusy, ReaderFree);
+            if (seen == ReaderFree)
+            {
+                if (Set.IsClosed)
+                {
+                    DiscardAfterClose();
+                }
+
+                return;
+            }
         }
     }
+
+    /// <summary>
+    /// A Dispose that ran while the previous read held the guard could not drop the batch, and that read may have left
+    /// with messages still in it. Drop them on entry, so no read after a Dispose returns a dropped message. The
+    /// compare-and-swap that took the guard is a full fence after Close's exchange of the closed state.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DiscardAfterClose() => _reader.DiscardBuffered();
 
     private bool TryBorrowReader() =>
         // Compare-and-swap: only a free reader may be borrowed; a busy one checks for completion on its way out.
