@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace Spillway;
@@ -38,6 +39,14 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
     };
 
     private readonly LaneReader<T> _reader;
+
+    /// <summary>
+    /// <see cref="LaneSet{T}.IsBounded"/>, copied at construction (it never changes): the per-message read path then
+    /// reads no field of the set, which is also lane 0, whose lock and count its sender writes on every append. Read
+    /// there, the set's capacity would share a cache line with them for some placements of the object, and every read
+    /// would miss.
+    /// </summary>
+    private readonly bool _isBounded;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The wait instance reused for the next park while it is not outstanding; touched only by the guard holder.</summary>
@@ -59,6 +68,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
     public ReceiverCore(int lanes, int? capacity)
     {
         Set = new LaneSet<T>(lanes, capacity, this);
+        _isBounded = Set.IsBounded;
         _reader = new LaneReader<T>(Set);
     }
 
@@ -79,7 +89,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
         {
             if (_reader.HasBuffered)
             {
-                if (Set.IsBounded)
+                if (_isBounded)
                 {
                     // Room per message read, not per batch: a writer waiting for room goes on while we read the rest.
                     _reader.ReleaseRoomOfRead();
@@ -122,7 +132,7 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
     {
         EnterRead();
         var found = _reader.TryReadBatch(out batch);
-        if (found && Set.IsBounded)
+        if (found && _isBounded)
         {
             // The span hands every message over: their room comes back now, not at the next read.
             _reader.ReleaseRoomOfRead();
@@ -262,25 +272,32 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
         CompleteReader();
     }
 
+    /// <summary>Takes the reader guard for one read operation; see the type remarks.</summary>
+    /// <remarks>
+    /// The uncontended path (one compare-and-swap and the closed check) is inlined into every read; everything else is
+    /// out of line, so the per-message <see cref="TryRead"/> stays small.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void EnterRead()
+    {
+        // Compare-and-swap: detects a second reader instead of letting two threads share one batch.
+        var seen = Interlocked.CompareExchange(ref _readerBusy, ReaderBusy, ReaderFree);
+        if (seen != ReaderFree)
+        {
+            EnterReadContended(seen);
+        }
+        else if (Set.IsClosed)
+        {
+            DiscardAfterClose();
+        }
+    }
+
+    /// <summary>The guard was not free: a concurrent read (throws), a parked wait to supersede, or a borrow to wait out.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EnterReadContended(int seen)
     {
         while (true)
         {
-            // Compare-and-swap: detects a second reader instead of letting two threads share one batch.
-            var seen = Interlocked.CompareExchange(ref _readerBusy, ReaderBusy, ReaderFree);
-            if (seen == ReaderFree)
-            {
-                // A Dispose that ran while the previous read held the guard could not drop the batch, and that read
-                // may have left with messages still in it. Drop them here, so no read after a Dispose returns a
-                // dropped message. The compare-and-swap above is a full fence after Close's exchange of _closed.
-                if (Set.IsClosed)
-                {
-                    _reader.DiscardBuffered();
-                }
-
-                return;
-            }
-
             if (seen == ReaderBusy)
             {
                 ThrowConcurrentRead();
@@ -300,8 +317,28 @@ internal sealed partial class ReceiverCore<T> : ILaneListener
             // Borrowed for a few instructions by a closing sender checking for completion, or the parked wait was just
             // claimed by someone who is about to release the guard: wait it out.
             Thread.Yield();
+
+            // Compare-and-swap, as in EnterRead.
+            seen = Interlocked.CompareExchange(ref _readerBusy, ReaderBusy, ReaderFree);
+            if (seen == ReaderFree)
+            {
+                if (Set.IsClosed)
+                {
+                    DiscardAfterClose();
+                }
+
+                return;
+            }
         }
     }
+
+    /// <summary>
+    /// A Dispose that ran while the previous read held the guard could not drop the batch, and that read may have left
+    /// with messages still in it. Drop them on entry, so no read after a Dispose returns a dropped message. The
+    /// compare-and-swap that took the guard is a full fence after Close's exchange of the closed state.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DiscardAfterClose() => _reader.DiscardBuffered();
 
     private bool TryBorrowReader() =>
         // Compare-and-swap: only a free reader may be borrowed; a busy one checks for completion on its way out.
