@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace Spillway.Tests;
 
@@ -47,6 +48,60 @@ public sealed class LaneLayoutTests
 
         Assert.That(read, Is.EquivalentTo(new[] { 0, 1, 2, 3 }));
     }
+
+    [Test]
+    public void FieldLayout_FieldsEveryAppendReads_NeverShareACacheLineWithLaneZerosHotFields()
+    {
+        // Lane 0 is the set itself: its sender writes the lock, the count and the appended count on every append, while
+        // every sender (and the reader) reads the capacity and the open/sealed/closed state of the same object on every message.
+        var set = new LaneSet<int>(laneCount: 8, capacity: null, new QuietLaneListener());
+        long[] written = [Offset(set, ref Lock(set)), Offset(set, ref Count(set)), Offset(set, ref Appended(set))];
+        long[] read = [Offset(set, ref Capacity(set)), Offset(set, ref State(set))];
+
+        foreach (var hot in written)
+        {
+            foreach (var shared in read)
+            {
+                Assert.That(CanShareCacheLine(hot, shared), Is.False, $"fields at offsets {hot} and {shared}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether two 8-byte-or-smaller fields at these offsets from the object reference can fall in one 64-byte line for
+    /// some placement of the object (objects are 8-byte aligned, so a line starts at any offset that is a multiple of 8).
+    /// </summary>
+    private static bool CanShareCacheLine(long first, long second)
+    {
+        var (low, high) = first < second ? (first, second) : (second, first);
+        for (var lineStart = low - 64; lineStart <= low; lineStart++)
+        {
+            if (lineStart % 8 == 0 && lineStart <= low && high + 8 <= lineStart + 64)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static long Offset<TField>(object owner, ref TField field) =>
+        Unsafe.ByteOffset(ref Unsafe.As<StrongBox<byte>>(owner).Value, ref Unsafe.As<TField, byte>(ref field));
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_lock")]
+    private static extern ref int Lock(Lane<int> lane);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_count")]
+    private static extern ref int Count(Lane<int> lane);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_appended")]
+    private static extern ref long Appended(Lane<int> lane);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_capacity")]
+    private static extern ref int Capacity(LaneSet<int> set);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_state")]
+    private static extern ref int State(LaneSet<int> set);
 
     private static Array? SlotArray(LaneSet<int> set) =>
         (Array?)typeof(LaneSet<int>).GetField("_lanes", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(set);

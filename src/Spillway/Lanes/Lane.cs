@@ -353,7 +353,10 @@ internal class Lane<T>
         var newLength = Math.Max(Math.Max(needed, MinimumGrowth), _items.Length * 2);
 
         // Storage a trim kept weakly comes back first, so a lane that idled and is busy again reallocates nothing.
-        var grown = TakeSpare(_spare, needed) ?? new T[newLength];
+        // Uninitialized: only the slots below the count are ever read, and each is written first; storage for a type
+        // that holds references comes back zeroed anyway. For a large lane this skips clearing megabytes the appends
+        // are about to overwrite, under the lane lock.
+        var grown = TakeSpare(_spare, needed) ?? GC.AllocateUninitializedArray<T>(newLength);
         Array.Copy(_items, grown, _count);
         _items = grown;
         return grown;

@@ -32,9 +32,6 @@ internal sealed partial class LaneSet<T> : Lane<T>
     /// <summary>How many lane slots the set has (the channel's or mailbox's configured lane count).</summary>
     private readonly int _laneCount;
 
-    /// <summary>The soft bound on queued messages; <see cref="int.MaxValue"/> when unbounded.</summary>
-    private readonly int _capacity;
-
     private readonly ILaneListener _listener;
 
     /// <summary>How many handles have taken a lane so far; the next handle's lane is this modulo the lane count.</summary>
@@ -51,6 +48,17 @@ internal sealed partial class LaneSet<T> : Lane<T>
     /// mailbox draining for shutdown), then closed (sends fail, queued messages were dropped). Only grows.
     /// </summary>
     private int _state;
+
+    /// <summary>The soft bound on queued messages; <see cref="int.MaxValue"/> when unbounded.</summary>
+    /// <remarks>
+    /// Declared after <see cref="_state"/> on purpose: the runtime lays out fields of one size in declaration order,
+    /// after the base lane's, so the two fields every append reads (this and <see cref="_state"/>) sit far enough past the
+    /// lane lock, count and appended count, which the sender of lane 0 writes on every append, never to share a cache
+    /// line with them, wherever the (8-byte aligned) object lands. Declared first, the capacity shared the lock's line
+    /// for two placements in eight, and the senders of the other lanes, and the reader, then missed it on every message
+    /// (LaneLayoutTests checks the offsets).
+    /// </remarks>
+    private readonly int _capacity;
 
     /// <summary>The values of <see cref="_state"/>, in the only order it moves.</summary>
     private static class State

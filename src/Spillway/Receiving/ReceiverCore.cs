@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace Spillway;
@@ -49,6 +50,14 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
     };
 
     private readonly LaneReader<T> _reader;
+
+    /// <summary>
+    /// <see cref="LaneSet{T}.IsBounded"/>, copied at construction (it never changes): the per-message read path then
+    /// reads no field of the set, which is also lane 0, whose lock and count its sender writes on every append. Read
+    /// there, the set's capacity would share a cache line with them for some placements of the object, and every read
+    /// would miss.
+    /// </summary>
+    private readonly bool _isBounded;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The wait instance reused for the next park while it is not outstanding; touched only by the guard holder.</summary>
@@ -70,6 +79,7 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
     public ReceiverCore(int lanes, int? capacity)
     {
         Set = new LaneSet<T>(lanes, capacity, this);
+        _isBounded = Set.IsBounded;
         _reader = new LaneReader<T>(Set);
     }
 
@@ -90,7 +100,7 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
         {
             if (_reader.HasBuffered)
             {
-                if (Set.IsBounded)
+                if (_isBounded)
                 {
                     // Room per message read, not per batch: a writer waiting for room goes on while we read the rest.
                     _reader.ReleaseRoomOfRead();
@@ -133,7 +143,7 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
     {
         EnterRead();
         var found = _reader.TryReadBatch(out batch);
-        if (found && Set.IsBounded)
+        if (found && _isBounded)
         {
             // The span hands every message over: their room comes back now, not at the next read.
             _reader.ReleaseRoomOfRead();
@@ -247,25 +257,32 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
         }
     }
 
+    /// <summary>Takes the reader guard for one read operation; see the type remarks.</summary>
+    /// <remarks>
+    /// The uncontended path (one compare-and-swap and the closed check) is inlined into every read; everything else is
+    /// out of line, so the per-message <see cref="TryRead"/> stays small.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void EnterRead()
+    {
+        // Compare-and-swap: detects a second reader instead of letting two threads share one batch.
+        var seen = Interlocked.CompareExchange(ref _readerGuard, ReaderGuard.Busy, ReaderGuard.Free);
+        if (seen != ReaderGuard.Free)
+        {
+            EnterReadContended(seen);
+        }
+        else if (Set.IsClosed)
+        {
+            DiscardAfterClose();
+        }
+    }
+
+    /// <summary>The guard was not free: a concurrent read (throws), a parked wait to supersede, or a borrow to wait out.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EnterReadContended(int seen)
     {
         while (true)
         {
-            // Compare-and-swap: detects a second reader instead of letting two threads share one batch.
-            var seen = Interlocked.CompareExchange(ref _readerGuard, ReaderGuard.Busy, ReaderGuard.Free);
-            if (seen == ReaderGuard.Free)
-            {
-                // A Dispose that ran while the previous read held the guard could not drop the batch, and that read
-                // may have left with messages still in it. Drop them here, so no read after a Dispose returns a
-                // dropped message. The compare-and-swap above is a full fence after Close's exchange of the set's state.
-                if (Set.IsClosed)
-                {
-                    _reader.DiscardBuffered();
-                }
-
-                return;
-            }
-
             if (seen == ReaderGuard.Busy)
             {
                 ThrowConcurrentRead();
@@ -285,8 +302,28 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
             // Borrowed for a few instructions by a closing sender checking for completion, or the parked wait was just
             // claimed by someone who is about to release the guard: wait it out.
             Thread.Yield();
+
+            // Compare-and-swap, as in EnterRead.
+            seen = Interlocked.CompareExchange(ref _readerGuard, ReaderGuard.Busy, ReaderGuard.Free);
+            if (seen == ReaderGuard.Free)
+            {
+                if (Set.IsClosed)
+                {
+                    DiscardAfterClose();
+                }
+
+                return;
+            }
         }
     }
+
+    /// <summary>
+    /// A Dispose that ran while the previous read held the guard could not drop the batch, and that read may have left
+    /// with messages still in it. Drop them on entry, so no read after a Dispose returns a dropped message. The
+    /// compare-and-swap that took the guard is a full fence after Close's exchange of the set's state.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DiscardAfterClose() => _reader.DiscardBuffered();
 
     /// <summary>
     /// Releases the guard at a moment when the reader's batch has nothing unread, then checks whether the channel just
