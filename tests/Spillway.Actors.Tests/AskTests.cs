@@ -33,6 +33,41 @@ public sealed class AskTests
     }
 
     [Test]
+    public async Task AskWithState_ActorSendsReply_BuildsTheRequestFromTheStateAndReturnsTheReply()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+
+        var reply = await actor.Ask(static (Reply<int> r, int value) => new Request(Answer.Echo, value, r), 41, Wait.Timeout).OrTimeout();
+
+        Assert.That(reply, Is.EqualTo(42));
+    }
+
+    [Test]
+    public async Task AskWithState_ReplyFails_ThrowsThatException()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+
+        var error = Assert.ThrowsAsync<InvalidDataException>(
+            async () => await actor.Ask(static (Reply<int> r, int value) => new Request(Answer.Fail, value, r), 5, Wait.Timeout).OrTimeout());
+
+        Assert.That(error!.Message, Is.EqualTo("refused 5"));
+    }
+
+    [Test]
+    public async Task AskWithState_StoppedActor_FailsAtOnceAsDeadLetter()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+        await system.StopAsync(actor).OrTimeout();
+
+        Assert.That(
+            async () => await actor.Ask(static (Reply<int> r, int value) => new Request(Answer.Echo, value, r), 1, Timeout.InfiniteTimeSpan).OrTimeout(),
+            Throws.TypeOf<DeadLetterException>());
+    }
+
+    [Test]
     public async Task Ask_InfiniteTimeout_ReturnsReply()
     {
         await using var system = ActorSystem.Create();
