@@ -117,6 +117,8 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
     /// </remarks>
     public override void Schedule(IThreadPoolWorkItem item) => ScheduleFrom(t_worker, item);
 
+    // Inlined: Schedule is the ping-pong path (every tell to an idle actor), which must not pay a call more than before.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void ScheduleFrom(Worker? worker, IThreadPoolWorkItem item)
     {
         if (worker is not null && ReferenceEquals(worker.Owner, this))
