@@ -155,6 +155,18 @@ internal sealed class ActorCell<TMsg> : ActorCell, ILaneListener, ITrimmableMail
     // code that was itself running (which the quiescence scan sees as a busy mailbox or a changed total elsewhere).
     public override bool IsMailboxQuiet => IsStopped || (Volatile.Read(ref _status) == Idle && !Set.AnyLaneHasItems());
 
+    /// <summary>
+    /// Gets whether every message appended to the mailbox before this call has been handled (or dropped), so a barrier
+    /// appended now needs no marks (see <see cref="ActorRef{TMsg}.Ask{TReply}"/>). Lanes first, then the status: a
+    /// lane seen empty (a volatile read, so the status read cannot move before it) was emptied by a swap after every
+    /// message the caller knows of, and that swap happened inside a turn that began by moving the status to scheduled
+    /// (the read that saw the emptying synchronises with it). Idle after that means the turn ended, and a turn ends
+    /// idle only when its reader holds nothing unread and no batch held behind a barrier; so nothing appended before
+    /// is still to be handled. The other order would not do: a turn starting between the two reads could swap a
+    /// message out and hold it unread behind another barrier, and a barrier without marks would overtake it.
+    /// </summary>
+    internal bool HasHandledEverythingAppended => !Set.AnyLaneHasItems() && Volatile.Read(ref _status) == Idle;
+
     /// <summary>Builds the first instance on the spawning thread, so a constructor failure is the caller's exception.</summary>
     public void CreateFirstInstance()
     {
