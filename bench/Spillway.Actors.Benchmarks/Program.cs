@@ -6,7 +6,8 @@ namespace Spillway.Actors.Benchmarks;
 /// Entry point. <c>dotnet run -c Release -- --filter '*'</c> picks benchmarks (any BenchmarkDotNet switch works);
 /// <c>dotnet run -c Release -- idle-memory</c> measures the bytes each idle actor holds in each runtime;
 /// <c>dotnet run -c Release -- pingpong-driver [pairs] [seconds]</c> and <c>tell-driver [senders] [seconds]</c> run
-/// Spillway's ping-pong or tell in process for a quick look; <c>dotnet run -c Release -- referee [repeats] [shape]</c>
+/// Spillway's ping-pong or tell in process for a quick look (<c>ask-driver [askers] [seconds] [spillway|actionblock] [rounds when seconds is 0]</c>
+/// the same for request-reply); <c>dotnet run -c Release -- referee [repeats] [shape]</c>
 /// runs the referee's shapes (every contestant in one process, interleaved repeats, medians).
 /// </summary>
 public static class Program
@@ -32,6 +33,14 @@ public static class Program
             var senders = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1;
             var seconds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 8;
             await TellDriver.RunAsync(Console.Out, senders, TimeSpan.FromSeconds(seconds));
+            return 0;
+        }
+
+        if (args is ["ask-driver", ..])
+        {
+            var askers = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1;
+            var seconds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 8;
+            await AskDriver.RunAsync(Console.Out, askers, TimeSpan.FromSeconds(seconds), args.Length > 3 ? args[3] : "spillway", args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 1);
             return 0;
         }
 

@@ -221,7 +221,39 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
     /// the context it awaited on.
     /// </para>
     /// </remarks>
+#pragma warning disable RS0026 // Two Ask methods with optional parameters: their generic arity differs, so no call is ambiguous.
     public ValueTask<TReply> Ask<TReply>(Func<Reply<TReply>, TMsg> createMessage, TimeSpan timeout, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
+    {
+        ArgumentNullException.ThrowIfNull(createMessage);
+        return Ask(static (Reply<TReply> reply, Func<Reply<TReply>, TMsg> create) => create(reply), createMessage, timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a request built around a <see cref="Reply{T}"/> and a caller's state, and waits for the actor to answer
+    /// through the reply: <see cref="Ask{TReply}"/> for a factory that needs no closure, so a <see langword="static"/>
+    /// lambda builds the request and the call allocates no delegate.
+    /// </summary>
+    /// <typeparam name="TReply">The reply type.</typeparam>
+    /// <typeparam name="TState">The type of the state handed to the factory.</typeparam>
+    /// <param name="createMessage">Builds the request message from the reply handle and <paramref name="state"/>.</param>
+    /// <param name="state">Passed to <paramref name="createMessage"/>, once, on the calling thread.</param>
+    /// <param name="timeout">How long to wait for the reply; must be positive or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>
+    /// The reply, as a <see cref="ValueTask{TResult}"/> over a pooled source: await it once (or call
+    /// <see cref="ValueTask{TResult}.AsTask"/> once), as any such value task.
+    /// </returns>
+    /// <exception cref="TimeoutException">No reply came within <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled first.</exception>
+    /// <exception cref="DeadLetterException">
+    /// The request became a dead letter: the mailbox refused it (the actor had stopped, its mailbox was full, or the
+    /// system was shutting down), or the actor stopped, or a shutdown gave up, before handling it.
+    /// </exception>
+    /// <remarks>Every guarantee of <see cref="Ask{TReply}"/> holds: ordering after earlier tells, failure with the handler's exception, dead letters, time-out, where the asker resumes.</remarks>
+#pragma warning disable RS0026 // See the other Ask.
+    public ValueTask<TReply> Ask<TReply, TState>(Func<Reply<TReply>, TState, TMsg> createMessage, TState state, TimeSpan timeout, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
     {
         ArgumentNullException.ThrowIfNull(createMessage);
         if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
@@ -237,7 +269,8 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
         // A pooled source (see AskSource), its time-out and cancellation armed before the reply exists: whoever gets the
         // reply (the message factory, the handler, another thread) may complete the ask at once. The reply carries the
         // source's version, so a reply kept past this ask cannot complete a later ask of the same source.
-        var system = Cell.System;
+        var cell = Cell;
+        var system = cell.System;
         var source = AskSource<TReply>.Rent();
         source.Start(system.Scheduler, system.AskTimeouts, timeout, cancellationToken);
         var task = new ValueTask<TReply>(source, source.Token);
@@ -245,7 +278,7 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
         TMsg message;
         try
         {
-            message = createMessage(reply);
+            message = createMessage(reply, state);
         }
         catch
         {
@@ -262,8 +295,10 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
         // A barrier tagged with its reply: the reader hands it to the handler only after every message told to the actor
         // before this call, through any reference (and the messages behind it in this reference's lane wait behind it);
         // the tag comes back with exactly this message (a handler failure fails the ask), and a close that drops the
-        // message reports the tag (the ask fails as a dead letter).
-        var outcome = _handle.TryAppendBarrier(message, reply);
+        // message reports the tag (the ask fails as a dead letter). When everything told before has been handled
+        // already (an idle actor with empty lanes, the request-reply loop's case), the barrier has nothing to wait for:
+        // a plain tagged append, without reading every lane's count or allocating the marks.
+        var outcome = cell.HasHandledEverythingAppended ? _handle.TryAppendTagged(message, reply) : _handle.TryAppendBarrier(message, reply);
         if (outcome == AppendOutcome.Closed && IsDrainWork())
         {
             // Slow path: an ask made by one of the system's actors during a shutdown's drain still lands (see OnRefused).
@@ -272,7 +307,7 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
 
         if (outcome >= AppendOutcome.Closed)
         {
-            var reason = Cell.OnRejected(message, outcome);
+            var reason = cell.OnRejected(message, outcome);
             ((IPendingReply)reply).FailUndelivered(Path, reason);
         }
 

@@ -33,6 +33,75 @@ public sealed class AskTests
     }
 
     [Test]
+    public async Task AskWithState_ActorSendsReply_BuildsTheRequestFromTheStateAndReturnsTheReply()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+
+        var reply = await actor.Ask(static (Reply<int> r, int value) => new Request(Answer.Echo, value, r), 41, Wait.Timeout).OrTimeout();
+
+        Assert.That(reply, Is.EqualTo(42));
+    }
+
+    [Test]
+    public async Task AskWithState_ReplyFails_ThrowsThatException()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+
+        var error = Assert.ThrowsAsync<InvalidDataException>(
+            async () => await actor.Ask(static (Reply<int> r, int value) => new Request(Answer.Fail, value, r), 5, Wait.Timeout).OrTimeout());
+
+        Assert.That(error!.Message, Is.EqualTo("refused 5"));
+    }
+
+    [Test]
+    public async Task AskWithState_StoppedActor_FailsAtOnceAsDeadLetter()
+    {
+        await using var system = ActorSystem.Create();
+        var actor = SpawnAnswerer(system);
+        await system.StopAsync(actor).OrTimeout();
+
+        Assert.That(
+            async () => await actor.Ask(static (Reply<int> r, int value) => new Request(Answer.Echo, value, r), 1, Timeout.InfiniteTimeSpan).OrTimeout(),
+            Throws.TypeOf<DeadLetterException>());
+    }
+
+    [Test]
+    public async Task Ask_IdleActorWhoseOtherReferenceWasUsed_AllocatesOnlyTheRequestAndItsReply()
+    {
+        // Turns run on the test's thread (ManualScheduler), so every allocation of the ask call is counted here.
+        var scheduler = new ManualScheduler();
+        var system = ActorSystem.Create(new ActorSystemOptions { SchedulerOverride = () => scheduler });
+        try
+        {
+            var actor = SpawnAnswerer(system);
+
+            // Another lane has received a message, and it has been handled: an ask now waits for nothing, so its barrier
+            // needs no marks (a long per lane, allocated per ask before).
+            actor.Clone().Tell(new Request(Answer.Ignore, 0, null));
+            scheduler.RunUntilIdle();
+            AskAndAnswer(actor, scheduler);
+
+            const int Asks = 100;
+            long allocated = 0;
+            for (var i = 0; i < Asks; i++)
+            {
+                allocated += AskAndAnswer(actor, scheduler);
+            }
+
+            // The request record (32 bytes) and its Reply<int> (32 bytes); the marks would add at least 32 more.
+            TestContext.Out.WriteLine($"{allocated / (double)Asks} bytes per ask.");
+            Assert.That(allocated / Asks, Is.LessThan(80), $"{Asks} asks allocated {allocated} bytes.");
+        }
+        finally
+        {
+            scheduler.PassThrough();
+            await system.DisposeAsync().AsTask().OrTimeout();
+        }
+    }
+
+    [Test]
     public async Task Ask_InfiniteTimeout_ReturnsReply()
     {
         await using var system = ActorSystem.Create();
@@ -387,6 +456,18 @@ public sealed class AskTests
     {
         request.Reply?.Send(request.Value + 1);
         return default;
+    }
+
+    /// <summary>Asks once on the test's thread, runs the turn, and returns what the ask call itself allocated.</summary>
+    private static long AskAndAnswer(ActorRef<Request> actor, ManualScheduler scheduler)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var ask = actor.Ask<int>(static r => new Request(Answer.Echo, 1, r), Timeout.InfiniteTimeSpan);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        scheduler.RunUntilIdle();
+        Assert.That(ask.IsCompletedSuccessfully, Is.True, "The ask was answered in the turn.");
+        Assert.That(ask.Result, Is.EqualTo(2));
+        return allocated;
     }
 
     private static ActorRef<Request> SpawnAnswerer(ActorSystem system)

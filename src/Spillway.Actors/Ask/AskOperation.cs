@@ -140,14 +140,23 @@ internal abstract class AskOperation : IThreadPoolWorkItem
 
         DisposeRegistration();
 
-        var scheduler = _scheduler;
-        if (scheduler is DedicatedThreadScheduler && scheduler.RunningItem is not null)
+        if (_scheduler is DedicatedThreadScheduler dedicated && dedicated.TryScheduleNextFromTurn(this))
         {
-            scheduler.Schedule(this);
+            return;
         }
-        else
+
+        // The asker's continuation is scheduled from here (posted to the pool or to the context it awaited on), and it is
+        // the asker's code, not that of an actor whose turn may be running on this thread (the replier's): marked foreign
+        // so that a post to an actor's context is not taken for the replier's (see ActorCode). The next-slot path above
+        // schedules no continuation: the asker resumes later, in the operation's own work item, marked foreign there.
+        var previous = ActorCode.EnterForeign();
+        try
         {
             SignalNow(inline: false);
+        }
+        finally
+        {
+            ActorCode.Exit(previous);
         }
     }
 

@@ -58,19 +58,8 @@ public sealed class Reply<T> : IPendingReply
     void IPendingReply.FailFromHandler(Exception error) => Settle(default!, error);
 
     /// <summary>
-    /// Completes the ask from a replier's code (a handler, a stop). The asker's continuation is scheduled from here, and
-    /// it is the asker's code, not the replying actor's: marked foreign so it is not taken for the replier's (see ActorCode).
+    /// Completes the ask from a replier's code (a handler, a stop). The asker's continuation, scheduled from here, is
+    /// marked as the asker's code, not the replying actor's, where it is scheduled (see <c>AskOperation.Finish</c>).
     /// </summary>
-    private void Settle(T value, Exception? error)
-    {
-        var previous = ActorCode.EnterForeign();
-        try
-        {
-            _source.TryComplete(_version, value, error);
-        }
-        finally
-        {
-            ActorCode.Exit(previous);
-        }
-    }
+    private void Settle(T value, Exception? error) => _source.TryComplete(_version, value, error);
 }

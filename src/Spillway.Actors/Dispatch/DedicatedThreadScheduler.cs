@@ -119,9 +119,12 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
     /// from next slots, and <see cref="RescueNextSlots"/> hands a slot to the shared queue when its worker's turn runs
     /// long, so a handler that blocks after telling another actor cannot hold that actor back.
     /// </remarks>
-    public override void Schedule(IThreadPoolWorkItem item)
+    public override void Schedule(IThreadPoolWorkItem item) => ScheduleFrom(t_worker, item);
+
+    // Inlined: Schedule is the ping-pong path (every tell to an idle actor), which must not pay a call more than before.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void ScheduleFrom(Worker? worker, IThreadPoolWorkItem item)
     {
-        var worker = t_worker;
         if (worker is not null && ReferenceEquals(worker.Owner, this))
         {
             if (Volatile.Read(ref worker.Next) is null)
@@ -145,6 +148,22 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
 
         _ready.Enqueue(item);
         WakeOne();
+    }
+
+    /// <summary>
+    /// Puts <paramref name="item"/> in the next slot of the calling worker when the caller runs a turn on one of this
+    /// pool's workers (as <see cref="Schedule"/> would, with one thread-static read for both questions); otherwise does
+    /// nothing and returns <see langword="false"/>.
+    /// </summary>
+    public bool TryScheduleNextFromTurn(IThreadPoolWorkItem item)
+    {
+        if (t_worker is not { CurrentItem: not null } worker || !ReferenceEquals(worker.Owner, this))
+        {
+            return false;
+        }
+
+        ScheduleFrom(worker, item);
+        return true;
     }
 
     /// <summary>Queues to the shared queue, never a next slot: a turn that used its budget yields to everyone else.</summary>

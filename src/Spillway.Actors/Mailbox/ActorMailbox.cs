@@ -115,6 +115,18 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
     // code that was itself running (which the quiescence scan sees as a busy mailbox or a changed total elsewhere).
     public override bool IsMailboxQuiet => IsStopped || (!IsScheduled && !Lanes.AnyLaneHasItems());
 
+    /// <summary>
+    /// Gets whether every message appended to the mailbox before this call has been handled (or dropped), so a barrier
+    /// appended now needs no marks (see <see cref="ActorRef{TMsg}.Ask{TReply}"/>). Lanes first, then the status: a
+    /// lane seen empty (a volatile read, so the status read cannot move before it) was emptied by a swap after every
+    /// message the caller knows of, and that swap happened inside a turn that began by moving the status to scheduled
+    /// (the read that saw the emptying synchronises with it). Idle after that means the turn ended, and a turn ends
+    /// idle only when its reader holds nothing unread and no batch held behind a barrier; so nothing appended before
+    /// is still to be handled. The other order would not do: a turn starting between the two reads could swap a
+    /// message out and hold it unread behind another barrier, and a barrier without marks would overtake it.
+    /// </summary>
+    internal bool HasHandledEverythingAppended => !Lanes.AnyLaneHasItems() && Volatile.Read(ref _status) == Status.Idle;
+
     void ILaneListener.OnLaneFilled() =>
         // The one edge from the channel up into the runtime: a sender's lane went from empty to non-empty. The CAS in
         // TrySchedule is a full fence after the lane flag was published under the lane lock: exactly one of the senders
