@@ -51,10 +51,10 @@ internal sealed class DashboardOptions
     public double AlertThreshold { get; set; } = 97;
 
     /// <summary>Gets or sets how long the archive writer takes per alert, in milliseconds (a slow store).</summary>
-    public int ArchiveWriteMilliseconds { get; set; } = 4;
+    public int ArchiveWriteMilliseconds { get; set; } = 3;
 
     /// <summary>Gets or sets the archive writer's mailbox capacity; while it is full the aggregators wait for room.</summary>
-    public int ArchiveCapacity { get; set; } = 1000;
+    public int ArchiveCapacity { get; set; } = 300;
 
     /// <summary>Gets or sets how often a malformed record is sent, making a parser fail and restart, in seconds; 0 never.</summary>
     public int FailureIntervalSeconds { get; set; } = 5;

@@ -49,5 +49,5 @@ public class BrokenLookAgainTests
 
     [Test]
     public void ToyMailbox_DoesNotLookAgainAfterGoingIdle_EngineFindsStrandedMessage() =>
-        Systematic.AssertFindsBug(() => TellsRaceGoingIdleAsync(looksAgainAfterIdle: false), Budget.Iterations);
+        Systematic.AssertFindsBug(() => TellsRaceGoingIdleAsync(looksAgainAfterIdle: false), Budget.BugHuntIterations);
 }

@@ -19,6 +19,12 @@ internal static class Budget
     /// </summary>
     public static readonly int RareOutcomeIterations = Math.Max(Iterations, 1000);
 
+    /// <summary>
+    /// Iterations allowed to the control experiments that must find a deliberately seeded bug: the engine stops at the
+    /// first bug, so this is a bound, not a cost (a few hundred schedules usually suffice; 300 once did not).
+    /// </summary>
+    public static readonly int BugHuntIterations = Math.Max(Iterations, 10_000);
+
     /// <summary>Iterations per scenario in the explicit <c>Stress</c> runs.</summary>
     public const int StressIterations = 20_000;
 

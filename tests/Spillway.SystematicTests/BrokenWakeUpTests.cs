@@ -43,5 +43,5 @@ public class BrokenWakeUpTests
     [Test]
     public void ParkingModel_DoesNotLookAgainAfterArming_EngineFindsLostWakeUp() =>
         Systematic.AssertFindsBug(
-            () => ReaderWaitsForTwoItemsAsync(looksAgainAfterArming: false), Budget.Iterations, Budget.MaxSteps, expectedReport: "deadlock");
+            () => ReaderWaitsForTwoItemsAsync(looksAgainAfterArming: false), Budget.BugHuntIterations, Budget.MaxSteps, expectedReport: "deadlock");
 }

@@ -12,6 +12,12 @@ internal static class Budget
     public static readonly int Iterations =
         int.TryParse(Environment.GetEnvironmentVariable("SPILLWAY_COYOTE_ITERATIONS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var iterations) && iterations > 0 ? iterations : 300;
 
+    /// <summary>
+    /// Iterations allowed to the control experiments that must find a deliberately seeded bug: the engine stops at the
+    /// first bug, so this is a bound, not a cost (a few hundred schedules usually suffice; 300 once did not).
+    /// </summary>
+    public static readonly int BugHuntIterations = Math.Max(Iterations, 10_000);
+
     /// <summary>Iterations per scenario in the <c>Stress</c> category.</summary>
     public const int StressIterations = 20_000;
 
