@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 
 namespace Spillway.Actors;
@@ -118,29 +119,10 @@ internal sealed class MailboxTotals
         var live = new List<ActorCell>();
         lock (_lock)
         {
-            foreach (var root in _topLevel)
+            PushRoots_NeedsLock();
+            while (TryPopLive_NeedsLock(out var cell))
             {
-                _pending.Push(root.Value);
-            }
-
-            if (_orphans is { } orphans)
-            {
-                foreach (var orphan in orphans)
-                {
-                    _pending.Push(orphan);
-                }
-            }
-
-            while (_pending.TryPop(out var cell))
-            {
-                // As in Measure: a retired actor's subtree is skipped, its live children are orphans.
-                if (cell.IsStopCounted_NeedsLock)
-                {
-                    continue;
-                }
-
                 live.Add(cell);
-                cell.PushChildren(_pending);
             }
         }
 
@@ -156,28 +138,9 @@ internal sealed class MailboxTotals
                 type.Walked = 0;
             }
 
-            foreach (var root in _topLevel)
+            PushRoots_NeedsLock();
+            while (TryPopLive_NeedsLock(out var cell))
             {
-                _pending.Push(root.Value);
-            }
-
-            if (_orphans is { } orphans)
-            {
-                foreach (var orphan in orphans)
-                {
-                    _pending.Push(orphan);
-                }
-            }
-
-            while (_pending.TryPop(out var cell))
-            {
-                // A retired actor's totals are already in its type's, and its children that live on are orphans: skip
-                // the whole subtree, or those children would count twice.
-                if (cell.IsStopCounted_NeedsLock)
-                {
-                    continue;
-                }
-
                 if (TypeOf(cell) is { } type)
                 {
                     type.Walked += reading switch
@@ -188,8 +151,6 @@ internal sealed class MailboxTotals
                         _ => 1,
                     };
                 }
-
-                cell.PushChildren(_pending);
             }
 
             var measurements = new Measurement<long>[_types.Count];
@@ -207,6 +168,42 @@ internal sealed class MailboxTotals
 
             return measurements;
         }
+    }
+
+    /// <summary>Starts a walk of the live tree: the top-level actors and the orphans (live children of retired actors).</summary>
+    private void PushRoots_NeedsLock()
+    {
+        foreach (var root in _topLevel)
+        {
+            _pending.Push(root.Value);
+        }
+
+        if (_orphans is { } orphans)
+        {
+            foreach (var orphan in orphans)
+            {
+                _pending.Push(orphan);
+            }
+        }
+    }
+
+    /// <summary>The walk's next live actor, its children queued behind it; <see langword="false"/> once the walk is done.</summary>
+    private bool TryPopLive_NeedsLock([NotNullWhen(true)] out ActorCell? cell)
+    {
+        while (_pending.TryPop(out cell))
+        {
+            // A retired actor's totals are already in its type's, and its children that live on are orphans: skip the
+            // whole subtree, or those children would count twice.
+            if (cell.IsStopCounted_NeedsLock)
+            {
+                continue;
+            }
+
+            cell.PushChildren(_pending);
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>The totals of the actor's type, created on first sight; <see langword="null"/> before the actor has a type.</summary>
