@@ -138,12 +138,27 @@ public sealed class ProtoAskContestant : AskContestant
 }
 
 /// <summary>By hand: an <see cref="ActionBlock{TInput}"/> that completes a <see cref="TaskCompletionSource{TResult}"/> per request.</summary>
+/// <remarks>
+/// Two ways to write it. With the default completion source the asker's continuation runs inline inside the block's
+/// delegate, so the asker posts its next request while the block is still running and one thread serves the whole loop
+/// without a hop. With <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/> (the usual advice, which keeps
+/// the asker's code off the block's thread) every reply resumes the asker on the thread pool, the block runs dry in
+/// between and starts a new processing task for the next request.
+/// </remarks>
 public sealed class ActionBlockAskContestant : AskContestant
 {
     private readonly ActionBlock<(int Value, TaskCompletionSource<int> Reply)> _block =
         new(static request => request.Reply.SetResult(request.Value));
 
-    public override string Name => "ActionBlock + TaskCompletionSource";
+    private readonly TaskCreationOptions _replyOptions;
+
+    /// <param name="asynchronousContinuations">Whether each completion source runs its continuations asynchronously.</param>
+    public ActionBlockAskContestant(bool asynchronousContinuations = false) =>
+        _replyOptions = asynchronousContinuations ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None;
+
+    public override string Name => _replyOptions == TaskCreationOptions.None
+        ? "ActionBlock + TaskCompletionSource"
+        : "ActionBlock + TaskCompletionSource (async continuations)";
 
     public override async ValueTask DisposeAsync()
     {
@@ -155,7 +170,7 @@ public sealed class ActionBlockAskContestant : AskContestant
     {
         for (var i = 0; i < asks; i++)
         {
-            var reply = new TaskCompletionSource<int>();
+            var reply = new TaskCompletionSource<int>(_replyOptions);
             _block.Post((i, reply));
             if (await reply.Task != i)
             {
