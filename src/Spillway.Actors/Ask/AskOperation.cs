@@ -13,10 +13,10 @@ namespace Spillway.Actors;
 /// holds an older version (a late <see cref="Reply{T}"/>, a stale tag) can never claim a later ask of the same object.
 /// </para>
 /// <para>
-/// Only the winner touches the operation after its claim: it leaves the time-out heap, disposes the cancellation
-/// registration and signals the asker. The asker recycles the operation when it takes the result, which is after the
-/// signal. The time-out heap never holds a recycled operation (the winner takes it off before signalling), and a
-/// cancellation callback carries the version it was registered for.
+/// Only the winner touches the operation after its claim: it disposes the cancellation registration and signals the
+/// asker. The asker recycles the operation when it takes the result, which is after the signal. The time-out heap keeps
+/// the operation while it is reused (see <see cref="AskTimeouts"/>): the tick tells the armed ask by the version and
+/// the deadline (<see cref="IsArmed"/>), and a cancellation callback carries the version it was registered for.
 /// </para>
 /// </remarks>
 internal abstract class AskOperation : IThreadPoolWorkItem
@@ -32,17 +32,33 @@ internal abstract class AskOperation : IThreadPoolWorkItem
     /// <summary>The scheduler of the asked actor's system: where a reply sent from one of its turns resumes the asker.</summary>
     private ActorScheduler? _scheduler;
 
-    /// <summary>Gets or sets the position in <see cref="AskTimeouts"/>'s heap, -1 when not in it; guarded by that heap's lock.</summary>
-    internal int HeapIndex { get; set; } = -1;
+    /// <summary>
+    /// When the pending ask times out, in the units of its <see cref="AskTimeouts"/>'s clock; <see cref="long.MaxValue"/>
+    /// when no ask is armed. Stored by the asker with a full fence (see <see cref="AskTimeouts"/>), reset by
+    /// <see cref="ResetForReuse"/> before the next version is published, read by the tick.
+    /// </summary>
+    internal long Deadline = long.MaxValue;
 
-    /// <summary>Gets or sets when the ask times out, in the units of <see cref="AskTimeouts"/>'s clock; guarded by the heap's lock.</summary>
-    internal long Deadline { get; set; }
+    /// <summary>
+    /// The heap this operation is in (it stays there while it is reused, see <see cref="AskTimeouts"/>), or
+    /// <see langword="null"/>. Written under that heap's lock; read without it by <see cref="AskTimeouts.Add"/>.
+    /// </summary>
+    internal AskTimeouts? HeapOwner;
+
+    /// <summary>The key that orders it in <see cref="HeapOwner"/>: never later than the armed deadline. Written under that heap's lock.</summary>
+    internal long HeapKey;
+
+    /// <summary>
+    /// The next (older) asker in a worker's stack of askers to resume (see <c>DedicatedThreadScheduler.Worker.Resume</c>);
+    /// written before the compare-and-swap that pushes this operation, and by whoever took the stack.
+    /// </summary>
+    internal AskOperation? NextResume;
+
+    /// <summary>Gets or sets the position in <see cref="HeapOwner"/>'s heap, -1 when not in it; guarded by that heap's lock.</summary>
+    internal int HeapIndex { get; set; } = -1;
 
     /// <summary>Gets or sets the next operation the time-out tick claimed; only that tick touches it, between claim and signal.</summary>
     internal AskOperation? NextExpired { get; set; }
-
-    /// <summary>Gets the heap that holds this ask's time-out, if it has one.</summary>
-    private protected AskTimeouts? Timeouts { get; private set; }
 
     /// <summary>Gets the time-out, for the <see cref="TimeoutException"/> message.</summary>
     private protected TimeSpan Timeout { get; private set; }
@@ -54,6 +70,20 @@ internal abstract class AskOperation : IThreadPoolWorkItem
     internal bool IsClaimed(int version) => Volatile.Read(ref _stamp) != version << 1;
 
     /// <summary>
+    /// Gets whether the operation serves a pending ask whose time-out is armed, with that ask's version and deadline: the
+    /// tick's question. The stamp first, then the deadline: <see cref="ResetForReuse"/> clears the deadline before it
+    /// publishes the next version, so the deadline read belongs to <paramref name="version"/> or to a later ask (whose
+    /// claim by that older version then fails).
+    /// </summary>
+    internal bool IsArmed(out int version, out long deadline)
+    {
+        var stamp = Volatile.Read(ref _stamp);
+        version = stamp >> 1;
+        deadline = Volatile.Read(ref Deadline);
+        return (stamp & 1) == 0 && deadline != long.MaxValue;
+    }
+
+    /// <summary>
     /// Arms the time-out and the cancellation of a freshly rented operation, before anything can complete it (before
     /// its reply exists). The time-out comes first: a cancellation that fires during registration finds it to remove.
     /// </summary>
@@ -63,7 +93,6 @@ internal abstract class AskOperation : IThreadPoolWorkItem
         Timeout = timeout;
         if (timeout != System.Threading.Timeout.InfiniteTimeSpan)
         {
-            Timeouts = timeouts;
             timeouts.Add(this, timeout);
         }
 
@@ -77,13 +106,9 @@ internal abstract class AskOperation : IThreadPoolWorkItem
             }
             catch
             {
-                // The token's source was disposed: the ask never starts. Claimed so nothing else completes it, and
-                // taken off the heap; the object is left to the collector.
-                if (TryClaim(Version))
-                {
-                    Timeouts?.Remove(this);
-                }
-
+                // The token's source was disposed: the ask never starts. Claimed so nothing else completes it (the
+                // time-out tick then drops it from the heap); the object is left to the collector.
+                TryClaim(Version);
                 throw;
             }
         }
@@ -112,7 +137,7 @@ internal abstract class AskOperation : IThreadPoolWorkItem
     internal bool TryClaim(int version) =>
         Interlocked.CompareExchange(ref _stamp, (version << 1) | 1, version << 1) == version << 1;
 
-    /// <summary>Completes a claimed ask with a <see cref="TimeoutException"/>; the time-out tick has already taken it off the heap.</summary>
+    /// <summary>Completes a claimed ask with a <see cref="TimeoutException"/>; called by the time-out tick, which took it off the heap.</summary>
     internal abstract void CompleteTimedOut();
 
     /// <summary>Completes a claimed ask as cancelled.</summary>
@@ -122,25 +147,21 @@ internal abstract class AskOperation : IThreadPoolWorkItem
     private protected abstract void SignalNow(bool inline);
 
     /// <summary>
-    /// Called by the winner after storing the outcome: leaves the time-out heap (unless the tick took it off already),
-    /// drops the cancellation registration, then resumes the asker.
+    /// Called by the winner after storing the outcome: drops the cancellation registration, then resumes the asker. The
+    /// time-out heap needs nothing: a claimed operation serves no armed ask, and the tick drops or re-keys it lazily
+    /// (see <see cref="AskTimeouts"/>).
     /// </summary>
     /// <remarks>
     /// A reply sent from a turn on a dedicated worker does not resume the asker inside the handler: the operation goes
-    /// to that worker's next slot and the asker's continuation runs right after the turn, on the same warm thread,
-    /// without waking any thread (see its <c>IThreadPoolWorkItem.Execute</c>). Anywhere else (a pool scheduler, a timer, a foreign
-    /// thread) the asker resumes on the .NET thread pool, or on the context it awaited on.
+    /// to that worker's askers to resume, and the asker's continuation runs right after the turn, on the same warm
+    /// thread, without waking any thread (see its <c>IThreadPoolWorkItem.Execute</c>). Anywhere else (a pool scheduler,
+    /// a timer, a foreign thread) the asker resumes on the .NET thread pool, or on the context it awaited on.
     /// </remarks>
-    private protected void Finish(bool offHeap)
+    private protected void Finish()
     {
-        if (!offHeap)
-        {
-            Timeouts?.Remove(this);
-        }
-
         DisposeRegistration();
 
-        if (_scheduler is DedicatedThreadScheduler dedicated && dedicated.TryScheduleNextFromTurn(this))
+        if (_scheduler is DedicatedThreadScheduler dedicated && dedicated.TryResumeAfterItem(this))
         {
             return;
         }
@@ -160,12 +181,11 @@ internal abstract class AskOperation : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>Takes a claimed ask off the heap and drops its cancellation registration, without signalling anyone.</summary>
-    private protected void Disarm()
-    {
-        Timeouts?.Remove(this);
-        DisposeRegistration();
-    }
+    /// <summary>Drops a claimed ask's cancellation registration, without signalling anyone (the heap needs nothing, see <see cref="Finish"/>).</summary>
+    private protected void Disarm() => DisposeRegistration();
+
+    /// <summary>Takes the operation out of the time-out heap for good: it leaves the pool (see <see cref="AskTimeouts.Forget"/>).</summary>
+    private protected void LeaveTimeouts() => Volatile.Read(ref HeapOwner)?.Forget(this);
 
     /// <summary>
     /// Waits for a cancellation callback that is running now (it lost the claim and returns at once); a callback of this
@@ -178,13 +198,15 @@ internal abstract class AskOperation : IThreadPoolWorkItem
     private void DisposeRegistration() => _registration.Dispose();
 
     /// <summary>
-    /// Runs on a dedicated worker between turns (see <see cref="Finish"/>): resumes the asker inline, as nobody's actor
-    /// code and without the actor synchronization context, so the asker's own awaits do not take it for actor code.
+    /// Runs on a dedicated worker right after the item that replied (see <see cref="Finish"/>): resumes the asker inline,
+    /// as nobody's actor code and without the actor synchronization context, so the asker's own awaits do not take it
+    /// for actor code.
     /// </summary>
     /// <remarks>
     /// Trade-off: the asker's code, up to its next await, runs on an actor worker. Code that blocks there holds that
     /// worker (the starvation check then adds workers), as any blocking handler would; in exchange a request-reply loop
-    /// needs no thread hop and no wake-up per ask. An asker that awaited on a context of its own (an actor handler, a
+    /// needs no thread hop and no wake-up per ask. Not inside the replier's turn: there, a blocking asker would hold that
+    /// actor too, and no added worker could run it. An asker that awaited on a context of its own (an actor handler, a
     /// UI) is posted to that context instead.
     /// </remarks>
     void IThreadPoolWorkItem.Execute()
@@ -208,9 +230,12 @@ internal abstract class AskOperation : IThreadPoolWorkItem
         // claim anything any more (it carries its version); disposing frees the token's node.
         _registration.Dispose();
         _registration = default;
-        Timeouts = null;
         _scheduler = null;
         NextExpired = null;
+
+        // Unarmed before the next version is published (the stamp's volatile write releases it): the tick reads the stamp
+        // first, so it never pairs the next version with this ask's deadline (see IsArmed).
+        Volatile.Write(ref Deadline, long.MaxValue);
 
         // Volatile: a stale completer reads the stamp to compare; it must see either the claimed old stamp or the new one.
         Volatile.Write(ref _stamp, (((_stamp >> 1) + 1) & MaxVersion) << 1);

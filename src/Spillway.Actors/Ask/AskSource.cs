@@ -65,7 +65,7 @@ internal sealed class AskSource<T> : AskOperation, IValueTaskSource<T>
 
         _value = value;
         _error = error;
-        Finish(offHeap: false);
+        Finish();
         return true;
     }
 
@@ -85,13 +85,13 @@ internal sealed class AskSource<T> : AskOperation, IValueTaskSource<T>
     internal override void CompleteTimedOut()
     {
         _error = new TimeoutException($"No reply within {Timeout}.");
-        Finish(offHeap: true);
+        Finish();
     }
 
     private protected override void CompleteCancelled(CancellationToken token)
     {
         _error = new OperationCanceledException(token);
-        Finish(offHeap: false);
+        Finish();
     }
 
     private protected override void SignalNow(bool inline)
@@ -159,5 +159,8 @@ internal sealed class AskSource<T> : AskOperation, IValueTaskSource<T>
                 return;
             }
         }
+
+        // Dropped: out of the time-out heap too, so the heap holds only the operations in use or pooled.
+        LeaveTimeouts();
     }
 }

@@ -1,22 +1,30 @@
 namespace Spillway.Actors;
 
 /// <summary>
-/// The time-outs of a system's pending asks: one min-heap ordered by deadline and one timer on the system's
-/// <see cref="TimeProvider"/>, armed for the earliest deadline, instead of a timer per ask.
+/// The time-outs of a system's pending asks: one min-heap of ask operations and one timer on the system's
+/// <see cref="TimeProvider"/>, armed for the heap's earliest key, instead of a timer per ask.
 /// </summary>
 /// <remarks>
 /// <para>
-/// An ask enters the heap before its request is appended and leaves it when it completes (O(log n) either way, no
-/// allocation once the heap has grown). The timer is re-armed only when an ask's deadline is earlier than the one it is
-/// armed for, which asks of equal time-outs never are: a stream of asks arms it about once per time-out. A tick that
-/// finds nothing due (the ask it was armed for was answered) re-arms for the new earliest deadline. Deadlines are read
-/// from <see cref="TimeProvider.GetTimestamp"/> (a cheaper millisecond count on the real clock, see <see cref="_tickCount"/>),
+/// Lazy: an operation (a pooled <see cref="AskOperation"/>, which serves ask after ask) joins the heap on its first
+/// ask with a time-out and stays there while it is reused. An ask only stores its deadline in the operation
+/// (<see cref="AskOperation.Deadline"/>), and an answered ask leaves it behind; neither takes the lock. The heap is
+/// ordered by each operation's <see cref="AskOperation.HeapKey"/>, which is never later than the deadline of the ask the
+/// operation serves: the tick that reaches a key looks at the operation, times out its ask if its deadline has passed,
+/// moves the key up to a later deadline, or drops an operation that serves no ask any more. A stream of asks with equal
+/// time-outs therefore costs the lock nothing per ask and the timer about one tick per time-out. Deadlines are read from
+/// <see cref="TimeProvider.GetTimestamp"/> (a cheaper millisecond count on the real clock, see <see cref="_tickCount"/>),
 /// so a <c>FakeTimeProvider</c> controls every time-out, to the tick.
 /// </para>
 /// <para>
-/// Thread-safety: the heap and the armed deadline are guarded by <see cref="_lock"/>. The tick claims due asks under
-/// the lock (a compare-and-swap, no user code) and completes them after releasing it: no asker's code ever runs under
-/// the lock. Memory is bounded by the pending asks: the heap's array shrinks when it is mostly empty.
+/// Thread-safety: the heap, the keys and the armed deadline are guarded by <see cref="_lock"/>. An asker stores its
+/// deadline with a full fence and then reads whether its operation is still in this heap; the tick drops an operation
+/// with a full fence and then reads its deadline again. Whichever runs second sees the other (the ask then takes the
+/// locked path, or the tick keeps the operation), so no armed ask is ever out of the heap. The same handshake covers a
+/// key the tick raises while an ask with a shorter time-out stores its deadline. The tick claims due asks under the lock
+/// (a compare-and-swap, no user code) and completes them after releasing it: no asker's code ever runs under the lock.
+/// Memory: the heap holds the operations in use or pooled; one that leaves the pool leaves the heap (see
+/// <see cref="Forget"/>), and an operation left to the collector is dropped by the first tick that reaches its key.
 /// </para>
 /// </remarks>
 internal sealed class AskTimeouts
@@ -44,6 +52,7 @@ internal sealed class AskTimeouts
     private readonly bool _tickCount;
     private AskOperation[] _heap = new AskOperation[MinCapacity];
     private int _count;
+
     /// <summary>Created with the system, disarmed, like the system's other timers (it captures the creator's context once).</summary>
     private readonly ITimer _timer;
 
@@ -57,42 +66,78 @@ internal sealed class AskTimeouts
         _timer = timeProvider.CreateTimer(static state => ((AskTimeouts)state!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Gets how many asks wait for their time-out, for tests.</summary>
+    /// <summary>Gets how many asks wait for their time-out (operations in the heap that serve a pending, armed ask), for tests.</summary>
     internal int Count
     {
         get
         {
             lock (_lock)
             {
-                return _count;
+                var armed = 0;
+                for (var i = 0; i < _count; i++)
+                {
+                    armed += _heap[i].IsArmed(out _, out _) ? 1 : 0;
+                }
+
+                return armed;
             }
         }
     }
 
-    /// <summary>Adds a pending ask that times out <paramref name="timeout"/> from now.</summary>
+    /// <summary>
+    /// Arms the time-out of the pending ask <paramref name="operation"/> serves: <paramref name="timeout"/> from now.
+    /// Called by the asker before the request exists, so nothing completes the ask meanwhile.
+    /// </summary>
     public void Add(AskOperation operation, TimeSpan timeout)
     {
-        var now = Now();
-        var deadline = SaturatingAdd(now, ToClockTicks(timeout));
+        // An operation still in another system's heap leaves it first: its deadline is about to be in this clock's units.
+        if (Volatile.Read(ref operation.HeapOwner) is { } other && !ReferenceEquals(other, this))
+        {
+            other.Forget(operation);
+        }
+
+        var deadline = SaturatingAdd(Now(), ToClockTicks(timeout));
+
+        // Interlocked (a full fence) before reading the owner and the key: pairs with the tick's fence in Drop and
+        // RaiseKey (see the type remarks), so a tick that drops the operation or raises its key meanwhile either sees
+        // this deadline or is seen here.
+        Interlocked.Exchange(ref operation.Deadline, deadline);
+        if (ReferenceEquals(Volatile.Read(ref operation.HeapOwner), this) && deadline >= Volatile.Read(ref operation.HeapKey))
+        {
+            return;
+        }
+
         lock (_lock)
         {
-            operation.Deadline = deadline;
-            Push(operation);
-            if (deadline < _armedFor)
+            if (!ReferenceEquals(operation.HeapOwner, this))
             {
-                Arm(deadline, now);
+                operation.HeapKey = deadline;
+                Volatile.Write(ref operation.HeapOwner, this);
+                Push(operation);
+            }
+            else if (deadline < operation.HeapKey)
+            {
+                // A shorter time-out than the one the key was set for.
+                Volatile.Write(ref operation.HeapKey, deadline);
+                SiftUp(operation.HeapIndex);
+            }
+
+            if (_heap[0].HeapKey < _armedFor)
+            {
+                Arm(_heap[0].HeapKey, Now());
             }
         }
     }
 
-    /// <summary>Removes an ask that completed otherwise; nothing if the tick has already taken it off.</summary>
-    public void Remove(AskOperation operation)
+    /// <summary>Takes an operation out of the heap for good (it leaves the pool, or moves to another system); nothing if it is not in it.</summary>
+    public void Forget(AskOperation operation)
     {
         lock (_lock)
         {
-            if (operation.HeapIndex >= 0)
+            if (ReferenceEquals(operation.HeapOwner, this))
             {
                 RemoveAt(operation.HeapIndex);
+                Volatile.Write(ref operation.HeapOwner, null);
             }
         }
     }
@@ -107,7 +152,7 @@ internal sealed class AskTimeouts
 
     private TimeSpan Elapsed(long from, long to) => _tickCount ? TimeSpan.FromMilliseconds(to - from) : _timeProvider.GetElapsedTime(from, to);
 
-    private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
+    private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue - 1 : a + b;
 
     /// <summary>Arms the timer for <paramref name="deadline"/> (at most <see cref="s_maxArm"/> ahead); under the lock.</summary>
     private void Arm(long deadline, long now)
@@ -128,31 +173,48 @@ internal sealed class AskTimeouts
         _timer.Change(due, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>The timer's callback: claims every due ask under the lock, then times them out outside it.</summary>
+    /// <summary>
+    /// The timer's callback: under the lock, looks at every operation whose key is due, claims the asks whose deadline
+    /// has passed, raises the keys of the others or drops them; then times the claimed asks out outside the lock.
+    /// </summary>
     private void OnTick()
     {
         AskOperation? expired = null;
         lock (_lock)
         {
             var now = Now();
-            while (_count > 0 && _heap[0].Deadline <= now)
+            while (_count > 0 && _heap[0].HeapKey <= now)
             {
                 var operation = _heap[0];
-                RemoveAt(0);
-
-                // In the heap means not recycled: its winner takes it off before signalling. A failed claim means a
-                // reply won meanwhile; its Remove finds the ask gone already.
-                if (operation.TryClaim(operation.Version))
+                if (!operation.IsArmed(out var version, out var deadline))
                 {
+                    // Answered (its asker will recycle it, and a next ask brings it back) or left to the collector.
+                    Drop(operation);
+                }
+                else if (deadline > now)
+                {
+                    RaiseKey(operation, deadline);
+                }
+                else if (operation.TryClaim(version))
+                {
+                    // Claimed: its asker cannot recycle it (nor ask again with it) before the time-out below is
+                    // signalled, so it leaves the heap without the handshake, and its next ask brings it back.
+                    RemoveAt(0);
+                    Volatile.Write(ref operation.HeapOwner, null);
                     operation.NextExpired = expired;
                     expired = operation;
+                }
+                else
+                {
+                    // A reply won meanwhile; the operation may even serve its next ask already. Dropped with the handshake.
+                    Drop(operation);
                 }
             }
 
             _armedFor = long.MaxValue;
             if (_count > 0)
             {
-                Arm(_heap[0].Deadline, now);
+                Arm(_heap[0].HeapKey, now);
             }
         }
 
@@ -163,6 +225,40 @@ internal sealed class AskTimeouts
             expired.CompleteTimedOut();
             expired = next;
         }
+    }
+
+    /// <summary>Takes the top operation, which serves no armed ask, out of the heap, unless an ask armed it meanwhile.</summary>
+    private void Drop(AskOperation operation)
+    {
+        RemoveAt(0);
+
+        // Interlocked (a full fence) between clearing the owner and reading the deadline again: pairs with Add's fence.
+        // An ask that stored its deadline before it is seen here and keeps its place; one that stores it after reads no
+        // owner and takes the locked path.
+        Interlocked.Exchange(ref operation.HeapOwner, null);
+        if (operation.IsArmed(out _, out var deadline))
+        {
+            operation.HeapKey = deadline;
+            Volatile.Write(ref operation.HeapOwner, this);
+            Push(operation);
+        }
+    }
+
+    /// <summary>Moves the top operation's key up to <paramref name="deadline"/>, the deadline of the ask it serves now.</summary>
+    private void RaiseKey(AskOperation operation, long deadline)
+    {
+        Volatile.Write(ref operation.HeapKey, deadline);
+
+        // A full fence between raising the key and reading the deadline again: pairs with Add's fence, so an ask with a
+        // shorter time-out that stored its deadline meanwhile either saw the raised key (and takes the locked path) or
+        // is seen here.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref operation.Deadline) is var latest && latest < deadline)
+        {
+            Volatile.Write(ref operation.HeapKey, latest);
+        }
+
+        SiftDown(0);
     }
 
     private void Push(AskOperation operation)
@@ -195,7 +291,7 @@ internal sealed class AskTimeouts
         _heap[_count] = null!;
         if (_heap.Length > MinCapacity && _count < _heap.Length / 4)
         {
-            // Bounded by the live asks, not the past peak.
+            // Bounded by the operations in use, not the past peak.
             Array.Resize(ref _heap, _heap.Length / 2);
         }
     }
@@ -206,7 +302,7 @@ internal sealed class AskTimeouts
         while (index > 0)
         {
             var parent = (index - 1) / 2;
-            if (_heap[parent].Deadline <= item.Deadline)
+            if (_heap[parent].HeapKey <= item.HeapKey)
             {
                 break;
             }
@@ -231,12 +327,12 @@ internal sealed class AskTimeouts
                 break;
             }
 
-            if (child + 1 < _count && _heap[child + 1].Deadline < _heap[child].Deadline)
+            if (child + 1 < _count && _heap[child + 1].HeapKey < _heap[child].HeapKey)
             {
                 child++;
             }
 
-            if (item.Deadline <= _heap[child].Deadline)
+            if (item.HeapKey <= _heap[child].HeapKey)
             {
                 break;
             }

@@ -42,6 +42,19 @@ internal sealed partial class DedicatedThreadScheduler
             {
                 return item;
             }
+
+            // The askers a turn that outlasted the spin answered: the oldest runs here, the others go to the shared queue.
+            if (!ReferenceEquals(worker, thief)
+                && Volatile.Read(ref worker.Resume) is not null
+                && Volatile.Read(ref worker.TurnStamp) is var turn
+                && Worker.IsInTurn(turn)
+                && turn == stampsBeforeSpin[i]
+                && TakeResumeStack(worker) is { } oldest)
+            {
+                QueueResumeStack(oldest.NextResume);
+                oldest.NextResume = null;
+                return oldest;
+            }
         }
 
         return null;

@@ -7,9 +7,9 @@ namespace Spillway.Actors;
 internal sealed partial class DedicatedThreadScheduler
 {
     /// <summary>
-    /// Moves to the shared queue the next-slot item of every worker that has been inside one turn since the previous
-    /// tick (so for at least <see cref="s_rescueAfter"/>): a handler that blocks after telling another actor must not
-    /// hold that actor back. Turns are told apart by <see cref="Worker.TurnStamp"/>, so the hot path reads no clock.
+    /// Moves to the shared queue the next-slot item and the askers to resume of every worker that has been inside one
+    /// turn since the previous tick (so for at least <see cref="s_rescueAfter"/>): a handler that blocks after telling
+    /// another actor, or after replying, must not hold that actor or that asker back. Turns are told apart by <see cref="Worker.TurnStamp"/>, so the hot path reads no clock.
     /// </summary>
     private void RescueNextSlots()
     {
@@ -25,6 +25,12 @@ internal sealed partial class DedicatedThreadScheduler
             {
                 _ready.Enqueue(item);
                 WakeOne();
+            }
+
+            // The same for the askers a handler answered before it went on for a long time (they resume after the item).
+            if (stuck)
+            {
+                QueueResumeStack(TakeResumeStack(worker));
             }
         }
     }

@@ -151,19 +151,69 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
     }
 
     /// <summary>
-    /// Puts <paramref name="item"/> in the next slot of the calling worker when the caller runs a turn on one of this
-    /// pool's workers (as <see cref="Schedule"/> would, with one thread-static read for both questions); otherwise does
-    /// nothing and returns <see langword="false"/>.
+    /// When the caller runs on one of this pool's workers inside an item (a turn, most often a handler that has just
+    /// replied), hands that worker the asker to resume right after the item (see <see cref="Worker.Resume"/>);
+    /// elsewhere does nothing and returns <see langword="false"/>.
     /// </summary>
-    public bool TryScheduleNextFromTurn(IThreadPoolWorkItem item)
+    /// <remarks>
+    /// Every asker a turn answers resumes on the same warm thread once the turn is over, in the order of the replies,
+    /// without waking anyone: their next requests then find the replier idle (so they need no barrier marks) and queue
+    /// one turn for all of them. A single next slot would push every asker after the first to the shared queue and wake
+    /// another worker for each, which is what made request-reply with several askers slow and erratic. The asker does
+    /// not resume inside the replier's turn: asker code that blocks there would hold that actor, and the starvation check
+    /// could not help (see <c>AskOperation</c>'s <c>IThreadPoolWorkItem.Execute</c>).
+    /// </remarks>
+    public bool TryResumeAfterItem(AskOperation operation)
     {
         if (t_worker is not { CurrentItem: not null } worker || !ReferenceEquals(worker.Owner, this))
         {
             return false;
         }
 
-        ScheduleFrom(worker, item);
-        return true;
+        // Interlocked: a stealer or the rescuer may take the whole stack at the same moment. The link is written before
+        // the compare-and-swap that publishes it.
+        var head = Volatile.Read(ref worker.Resume);
+        while (true)
+        {
+            operation.NextResume = head;
+            var seen = Interlocked.CompareExchange(ref worker.Resume, operation, head);
+            if (ReferenceEquals(seen, head))
+            {
+                return true;
+            }
+
+            head = seen;
+        }
+    }
+
+    /// <summary>Takes a worker's whole stack of askers to resume, oldest first; <see langword="null"/> when it is empty.</summary>
+    private static AskOperation? TakeResumeStack(Worker worker)
+    {
+        // Interlocked: the worker pushes, and a stealer or the rescuer may take the stack at the same moment.
+        var newest = Volatile.Read(ref worker.Resume) is null ? null : Interlocked.Exchange(ref worker.Resume, null);
+        AskOperation? oldest = null;
+        while (newest is not null)
+        {
+            var next = newest.NextResume;
+            newest.NextResume = oldest;
+            oldest = newest;
+            newest = next;
+        }
+
+        return oldest;
+    }
+
+    /// <summary>Queues every asker of a stack taken from a stuck worker on the shared queue, oldest first.</summary>
+    private void QueueResumeStack(AskOperation? oldest)
+    {
+        while (oldest is not null)
+        {
+            var next = oldest.NextResume;
+            oldest.NextResume = null;
+            _ready.Enqueue(oldest);
+            WakeOne();
+            oldest = next;
+        }
     }
 
     /// <summary>Queues to the shared queue, never a next slot: a turn that used its budget yields to everyone else.</summary>
@@ -179,6 +229,13 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
     {
         /// <summary>The item to run right after the current turn; exchanged atomically by the owner, stealers and the rescuer.</summary>
         public IThreadPoolWorkItem? Next;
+
+        /// <summary>
+        /// The askers the current item answered, newest first (linked by <see cref="AskOperation.NextResume"/>), to resume
+        /// on this worker right after the item; pushed by this worker's thread with a compare-and-swap, taken whole by an
+        /// exchange: by the worker after each item, or by a stealer or the rescuer when the item runs long.
+        /// </summary>
+        public AskOperation? Resume;
 
         /// <summary>
         /// The worker's turn counter: incremented when a turn starts and again when it ends, so it is odd while a turn
@@ -213,7 +270,7 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
         // The worker's own next slot first: it is the cheap test, and on the ping-pong path (a handler has just told an
         // idle actor) it settles the answer without reading the shared queue's head and tail. A plain read is enough for
         // a hint: only this thread fills the slot, and a stealer emptying it only makes the answer stale.
-        public override bool IsQuiet => Next is null && owner._ready.IsEmpty;
+        public override bool IsQuiet => Next is null && Resume is null && owner._ready.IsEmpty;
 
         public void Run()
         {
@@ -287,10 +344,42 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
 
         private void RunOne(IThreadPoolWorkItem item)
         {
+            RunCounted(item);
+
+            // The askers that item answered, in the order of the replies, each as an item of its own; the code of one may
+            // answer another ask, hence the loop. A plain read first: only this thread pushes, and an empty stack is the
+            // common case.
+            while (Resume is not null && TakeResumeStack(this) is { } oldest)
+            {
+                for (var operation = oldest; operation is not null;)
+                {
+                    var next = operation.NextResume;
+                    operation.NextResume = null;
+                    RunCounted(operation);
+                    operation = next;
+                }
+            }
+        }
+
+        private void RunCounted(IThreadPoolWorkItem item)
+        {
             // Volatile writes, no interlocked ones: only this worker writes its own fields. No clock read either: the
             // watchdog and the rescuer time turns from their own ticks (see CheckForSlowTurns).
             CurrentItem = item;
             Volatile.Write(ref TurnStamp, TurnStamp + 1);
+            try
+            {
+                RunGuarded(item);
+            }
+            finally
+            {
+                Volatile.Write(ref TurnStamp, TurnStamp + 1);
+                CurrentItem = null;
+            }
+        }
+
+        private void RunGuarded(IThreadPoolWorkItem item)
+        {
             try
             {
                 if (item is ActorCell cell)
@@ -307,11 +396,6 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
             {
                 // Cells catch their own failures; this is the last line that keeps a worker thread alive.
                 Log.WorkItemFailed(owner._logger, error);
-            }
-            finally
-            {
-                Volatile.Write(ref TurnStamp, TurnStamp + 1);
-                CurrentItem = null;
             }
         }
     }

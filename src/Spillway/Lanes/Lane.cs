@@ -139,7 +139,7 @@ internal class Lane<T>
     /// with exactly this message (<see cref="LaneReader{T}.TakeTagOfLastRead"/>). The caller holds the lane lock.
     /// </summary>
     /// <returns><see langword="true"/> when the lane was empty before, so the reader must be told.</returns>
-    public bool AppendTagged_NeedsLock(T item, object tag, long[]? marks = null)
+    public bool AppendTagged_NeedsLock(T item, object tag, bool barrier = false, ReadOnlySpan<long> marks = default)
     {
         AssertLockHeld();
 
@@ -148,7 +148,7 @@ internal class Lane<T>
         // handed with the next message appended here.)
         var index = _count;
         var wasEmpty = Append_NeedsLock(item);
-        (_tags ??= new LaneTags()).Add(index, tag, marks);
+        (_tags ??= new LaneTags()).Add(index, tag, barrier, marks);
         return wasEmpty;
     }
 

@@ -54,6 +54,9 @@ internal readonly struct LaneAppender<T>
         return FinishAppend(accepted, wasEmpty, 1);
     }
 
+    /// <summary>The most lanes whose barrier marks are read into a stack buffer; a set with more allocates them.</summary>
+    private const int MaxMarksOnStack = 32;
+
     /// <summary>
     /// Offers one message like <see cref="TryAppend"/>, except that a sealed set still takes it: the privileged path of
     /// a mailbox draining for shutdown, for senders its owner still admits. Refused once the set is closed (its
@@ -61,8 +64,18 @@ internal readonly struct LaneAppender<T>
     /// <see cref="TryAppendTagged"/> does, and with <paramref name="barrier"/> as <see cref="TryAppendBarrier"/>. Not a
     /// hot path.
     /// </summary>
-    public AppendOutcome TryAppendWhileSealed(T item, object? tag = null, bool barrier = false, LaneHandle<T>? owner = null) =>
-        TryAppendOne(item, tag, barrier && tag is not null ? _set.SnapshotAppendedCounts(_lane) : null, whileSealed: true, owner);
+    public AppendOutcome TryAppendWhileSealed(T item, object? tag = null, bool barrier = false, LaneHandle<T>? owner = null)
+    {
+        if (!barrier || tag is null)
+        {
+            return TryAppendOne(item, tag, barrier: false, marks: default, whileSealed: true, owner);
+        }
+
+        var inUse = _set.LanesInUse;
+        var marks = inUse <= MaxMarksOnStack ? stackalloc long[MaxMarksOnStack] : new long[inUse];
+        marks = marks[..inUse];
+        return TryAppendOne(item, tag, _set.SnapshotAppendedCounts(_lane, marks), marks, whileSealed: true, owner);
+    }
 
     /// <summary>
     /// Offers one message, like <see cref="TryAppend"/> (same outcomes), and records <paramref name="tag"/> against that
@@ -75,7 +88,7 @@ internal readonly struct LaneAppender<T>
     public AppendOutcome TryAppendTagged(T item, object tag, LaneHandle<T>? owner = null)
     {
         ArgumentNullException.ThrowIfNull(tag);
-        return TryAppendOne(item, tag, marks: null, whileSealed: false, owner);
+        return TryAppendOne(item, tag, barrier: false, marks: default, whileSealed: false, owner);
     }
 
     /// <summary>
@@ -95,15 +108,19 @@ internal readonly struct LaneAppender<T>
     {
         ArgumentNullException.ThrowIfNull(tag);
 
-        // The marks before the append (see the remarks).
-        return TryAppendOne(item, tag, _set.SnapshotAppendedCounts(_lane), whileSealed: false, owner);
+        // The marks before the append (see the remarks), on the stack: the lane's tag list keeps a copy in storage it
+        // reuses, so a barrier allocates nothing in steady state (a request-reply loop appends one per ask).
+        var inUse = _set.LanesInUse;
+        var marks = inUse <= MaxMarksOnStack ? stackalloc long[MaxMarksOnStack] : new long[inUse];
+        marks = marks[..inUse];
+        return TryAppendOne(item, tag, _set.SnapshotAppendedCounts(_lane, marks), marks, whileSealed: false, owner);
     }
 
     /// <summary>
     /// The one-message append behind the tagged, barrier and while-sealed paths (the plain <see cref="TryAppend"/> stays
     /// separate and inlined: it is the hot path). A sealed set takes the message only when <paramref name="whileSealed"/>.
     /// </summary>
-    private AppendOutcome TryAppendOne(T item, object? tag, long[]? marks, bool whileSealed, LaneHandle<T>? owner)
+    private AppendOutcome TryAppendOne(T item, object? tag, bool barrier, ReadOnlySpan<long> marks, bool whileSealed, LaneHandle<T>? owner)
     {
         var set = _set;
         if (set.IsBounded && !set.TryReserve(1))
@@ -120,7 +137,7 @@ internal readonly struct LaneAppender<T>
             accepted = !IsReleased_NeedsLock(owner) && !(whileSealed ? set.IsClosedForReading : set.IsClosed);
             if (accepted)
             {
-                wasEmpty = tag is null ? _lane.Append_NeedsLock(item) : _lane.AppendTagged_NeedsLock(item, tag, marks);
+                wasEmpty = tag is null ? _lane.Append_NeedsLock(item) : _lane.AppendTagged_NeedsLock(item, tag, barrier, marks);
             }
         }
 

@@ -36,6 +36,14 @@ internal sealed partial class LaneReader<T>
     /// <summary>The position, in <see cref="_batchTags"/>, of the next barrier of the current batch; -1 when none is left.</summary>
     private int _barrierCursor = -1;
 
+    /// <summary>
+    /// What holds on this thread let go, for the next hold of any reader of <typeparamref name="T"/> on this thread: with
+    /// several askers sharing lanes, holds are routine, and each used to allocate a record and its lane new storage and a
+    /// new tag list. Thread-static rather than fields, so an idle reader is no larger; bounded to small arrays.
+    /// </summary>
+    [ThreadStatic]
+    private static HoldSpares? t_holdSpares;
+
     /// <summary>Gets how many messages the held batches still hold; racy when read by another thread.</summary>
     private int HeldUnreadCount
     {
@@ -78,7 +86,7 @@ internal sealed partial class LaneReader<T>
             if (_index < _count)
             {
                 // The fast path stopped at a barrier.
-                if (IsReached(_batchTags!.MarksAt(_barrierCursor)!, _batchSlot))
+                if (IsReached(_batchTags!.MarksAt(_barrierCursor), _batchSlot))
                 {
                     _barrierCursor = _batchTags.NextBarrier(_barrierCursor + 1);
                     _stopAt = _barrierCursor < 0 ? _count : _batchTags.IndexAt(_barrierCursor);
@@ -119,7 +127,7 @@ internal sealed partial class LaneReader<T>
     }
 
     /// <summary>Gets whether every other lane has handed out the messages <paramref name="marks"/> counts.</summary>
-    private bool IsReached(long[] marks, int ownSlot)
+    private bool IsReached(ReadOnlySpan<long> marks, int ownSlot)
     {
         for (var slot = 0; slot < marks.Length; slot++)
         {
@@ -172,16 +180,18 @@ internal sealed partial class LaneReader<T>
     /// <summary>Moves the rest of the current batch (from its barrier on) aside, so the reader can serve other lanes.</summary>
     private void HoldCurrentBatch()
     {
-        var held = new HeldBatch(_batch, _index, _count, _batchTags, _tagCursor, _nextTagIndex, _barrierCursor, _roomReleased);
+        var spares = t_holdSpares;
+        var held = spares?.TakeRecord() ?? new HeldBatch();
+        held.Set(_batch, _index, _count, _batchTags, _tagCursor, _nextTagIndex, _barrierCursor, _roomReleased);
 
         // Written by the reader only; read racily (Volatile) by BufferedCount on a metrics thread.
-        var heldBatches = _held ?? new HeldBatch?[_set.LaneCount];
+        var heldBatches = _held ?? spares?.TakeSlots(_set.LaneCount) ?? new HeldBatch?[_set.LaneCount];
         heldBatches[_batchSlot] = held;
         Volatile.Write(ref _held, heldBatches);
 
-        // The lane gets fresh storage at the next swap (rare: only a barrier that has to wait gets here).
-        _batch = [];
-        _batchTags = null;
+        // The lane gets spare storage a resume let go at the next swap, or none (it then grows its own).
+        _batch = spares?.TakeStorage() ?? [];
+        _batchTags = spares?.TakeTags();
         _count = 0;
         _index = 0;
         _stopAt = 0;
@@ -195,19 +205,24 @@ internal sealed partial class LaneReader<T>
     private bool TryResumeHeld(int slot)
     {
         var held = _held![slot]!;
-        if (!IsReached(held.Tags!.MarksAt(held.BarrierCursor)!, slot))
+        if (!IsReached(held.Tags!.MarksAt(held.BarrierCursor), slot))
         {
             return false;
         }
 
-        _held[slot] = null;
-        if (Array.TrueForAll(_held, static batch => batch is null))
+        var spares = t_holdSpares ??= new HoldSpares();
+        var heldBatches = _held;
+        heldBatches[slot] = null;
+        if (Array.TrueForAll(heldBatches, static batch => batch is null))
         {
             // The last held batch resumed: nothing is held any more.
             Volatile.Write(ref _held, null);
+            spares.GiveSlots(heldBatches);
         }
 
-        // The reader's own (recycled, empty) storage is let go; the held batch's storage carries on.
+        // The reader's own storage and tag list (recycled and empty: the take recycled them first) are kept for the next
+        // hold; the held batch's storage carries on.
+        spares.GiveStorage(_batch, _batchTags);
         _batch = held.Items;
         _index = held.Index;
         _count = held.Count;
@@ -218,6 +233,7 @@ internal sealed partial class LaneReader<T>
         _roomReleased = held.RoomReleased;
         _stopAt = held.Index;
         _batchSlot = slot;
+        spares.GiveRecord(held);
         return true;
     }
 
@@ -254,23 +270,88 @@ internal sealed partial class LaneReader<T>
         Volatile.Write(ref _held, null);
     }
 
-    /// <summary>The rest of a batch waiting behind its barrier, with the reader's cursors into it.</summary>
-    private sealed class HeldBatch(T[] items, int index, int count, LaneTags? tags, int tagCursor, int nextTagIndex, int barrierCursor, int roomReleased)
+    /// <summary>One thread's spares for holds (see <see cref="t_holdSpares"/>): at most one of each, small ones only.</summary>
+    /// <remarks>Thread-safety: none needed; each instance belongs to one thread.</remarks>
+    private sealed class HoldSpares
     {
-        public int RoomReleased { get; } = roomReleased;
+        /// <summary>The largest storage or tag list kept: a spare stays small, whatever the batches were.</summary>
+        private const int MaxKeptElements = 64;
 
-        public T[] Items { get; } = items;
+        private T[]? _storage;
+        private LaneTags? _tags;
+        private HeldBatch? _record;
+        private HeldBatch?[]? _slots;
 
-        public int Index { get; } = index;
+        public HeldBatch? TakeRecord() => Take(ref _record);
 
-        public int Count { get; } = count;
+        public T[]? TakeStorage() => Take(ref _storage);
 
-        public LaneTags? Tags { get; } = tags;
+        public LaneTags? TakeTags() => Take(ref _tags);
 
-        public int TagCursor { get; } = tagCursor;
+        public HeldBatch?[]? TakeSlots(int laneCount) => _slots?.Length == laneCount ? Take(ref _slots) : null;
 
-        public int NextTagIndex { get; } = nextTagIndex;
+        public void GiveRecord(HeldBatch record)
+        {
+            record.Set([], 0, 0, null, 0, 0, 0, 0);
+            _record = record;
+        }
 
-        public int BarrierCursor { get; } = barrierCursor;
+        /// <summary>Keeps an all-empty slot array.</summary>
+        public void GiveSlots(HeldBatch?[] slots) => _slots = slots;
+
+        /// <summary>Keeps recycled (cleared) storage and an empty tag list, when small.</summary>
+        public void GiveStorage(T[] storage, LaneTags? tags)
+        {
+            if (storage.Length is > 0 and <= MaxKeptElements)
+            {
+                _storage = storage;
+            }
+
+            if (tags is { Count: 0, Capacity: <= MaxKeptElements })
+            {
+                _tags = tags;
+            }
+        }
+
+        private static TItem? Take<TItem>(ref TItem? field)
+            where TItem : class
+        {
+            var taken = field;
+            field = null;
+            return taken;
+        }
+    }
+
+    /// <summary>The rest of a batch waiting behind its barrier, with the reader's cursors into it; reused from hold to hold.</summary>
+    /// <remarks>Thread-safety: the reader's; <see cref="HeldUnreadCount"/> reads it racily for an estimate.</remarks>
+    private sealed class HeldBatch
+    {
+        public int RoomReleased { get; private set; }
+
+        public T[] Items { get; private set; } = [];
+
+        public int Index { get; private set; }
+
+        public int Count { get; private set; }
+
+        public LaneTags? Tags { get; private set; }
+
+        public int TagCursor { get; private set; }
+
+        public int NextTagIndex { get; private set; }
+
+        public int BarrierCursor { get; private set; }
+
+        public void Set(T[] items, int index, int count, LaneTags? tags, int tagCursor, int nextTagIndex, int barrierCursor, int roomReleased)
+        {
+            Items = items;
+            Index = index;
+            Count = count;
+            Tags = tags;
+            TagCursor = tagCursor;
+            NextTagIndex = nextTagIndex;
+            BarrierCursor = barrierCursor;
+            RoomReleased = roomReleased;
+        }
     }
 }

@@ -7,15 +7,20 @@ namespace Spillway;
 internal sealed partial class LaneSet<T>
 {
     /// <summary>
-    /// Reads, for a barrier about to be appended to <paramref name="own"/>, how many messages every other lane in use
-    /// has received so far (indexed by lane slot; the own lane's entry is 0), or <see langword="null"/> when no other
-    /// lane has received anything (the barrier then waits for nothing).
+    /// Reads, for a barrier about to be appended to <paramref name="own"/>, how many messages every other lane among the
+    /// first <c>marks.Length</c> slots (the lanes in use, read by the caller) has received so far, into
+    /// <paramref name="marks"/> (indexed by lane slot; the own lane's entry and a lane that received nothing stay 0).
     /// </summary>
-    public long[]? SnapshotAppendedCounts(Lane<T> own)
+    /// <param name="own">The lane the barrier goes to.</param>
+    /// <param name="marks">Zeroed storage, one entry per lane slot in use.</param>
+    /// <returns>
+    /// <see langword="true"/> when another lane has received something; <see langword="false"/> means the barrier waits
+    /// for nothing and can be appended as a plain tagged message.
+    /// </returns>
+    public bool SnapshotAppendedCounts(Lane<T> own, Span<long> marks)
     {
-        var inUse = LanesInUse;
-        long[]? marks = null;
-        for (var i = 0; i < inUse; i++)
+        var any = false;
+        for (var i = 0; i < marks.Length; i++)
         {
             // Volatile slot read: a lane created on another core is seen fully constructed. Its count is read with
             // acquire (AppendedCount), pairing with the release store of every append: what it counts is visible.
@@ -28,11 +33,12 @@ internal sealed partial class LaneSet<T>
             var appended = lane.AppendedCount;
             if (appended != 0)
             {
-                (marks ??= new long[inUse])[i] = appended;
+                marks[i] = appended;
+                any = true;
             }
         }
 
-        return marks;
+        return any;
     }
 
     /// <summary>Gets whether any lane holds messages, looking at every lane in use without locks.</summary>

@@ -16,15 +16,26 @@ internal sealed class LaneTags
     private int[] _indices = new int[InitialCapacity];
     private object[] _tags = new object[InitialCapacity];
 
-    /// <summary>The barrier marks of each tagged message (see <see cref="LaneHandle{T}.TryAppendBarrier"/>), or null.</summary>
-    private long[]?[] _marks = new long[]?[InitialCapacity];
+    /// <summary>
+    /// Where each tagged message's barrier marks (see <see cref="LaneHandle{T}.TryAppendBarrier"/>) start in
+    /// <see cref="_markData"/>, or -1 when it is no barrier. Flat storage, reused with the list, so a barrier allocates
+    /// nothing once the list has grown: request-reply loops append one per ask.
+    /// </summary>
+    private int[] _markStarts = new int[InitialCapacity];
+
+    /// <summary>How many marks each barrier has (the lanes in use when it was appended).</summary>
+    private int[] _markLengths = new int[InitialCapacity];
+
+    /// <summary>Every barrier's marks, one after another, in [0, <see cref="_markDataUsed"/>).</summary>
+    private long[] _markData = [];
+    private int _markDataUsed;
     private int _count;
 
     /// <summary>Gets how many tags are recorded.</summary>
     public int Count => _count;
 
-    /// <summary>Gets how many tags fit before the list grows (trimmed like lane storage).</summary>
-    public int Capacity => _tags.Length;
+    /// <summary>Gets how many tags (or marks) fit before the list grows (trimmed like lane storage).</summary>
+    public int Capacity => Math.Max(_tags.Length, _markData.Length);
 
     /// <summary>Gets the storage index of the <paramref name="position"/>-th tagged message.</summary>
     public int IndexAt(int position) => _indices[position];
@@ -35,24 +46,43 @@ internal sealed class LaneTags
     /// <summary>
     /// Gets the barrier marks of the <paramref name="position"/>-th tagged message: per lane slot, how many messages that
     /// lane had received before the message was appended, which the reader must have handed out first; or
-    /// <see langword="null"/> when the message is no barrier (or nothing in another lane preceded it).
+    /// <see langword="default"/> (empty) when the message is no barrier. Valid until the list is cleared.
     /// </summary>
-    public long[]? MarksAt(int position) => _marks[position];
+    public ReadOnlySpan<long> MarksAt(int position) =>
+        _markStarts[position] is var start and >= 0 ? new ReadOnlySpan<long>(_markData, start, _markLengths[position]) : default;
 
-    /// <summary>Records <paramref name="tag"/> (and the barrier <paramref name="marks"/>, if any) for the message at <paramref name="index"/>; indices must grow.</summary>
-    public void Add(int index, object tag, long[]? marks = null)
+    /// <summary>
+    /// Records <paramref name="tag"/> for the message at <paramref name="index"/> (indices must grow), and, when
+    /// <paramref name="barrier"/>, a copy of its <paramref name="marks"/>.
+    /// </summary>
+    public void Add(int index, object tag, bool barrier = false, ReadOnlySpan<long> marks = default)
     {
         var count = _count;
         if (count == _tags.Length)
         {
             Array.Resize(ref _indices, count * 2);
             Array.Resize(ref _tags, count * 2);
-            Array.Resize(ref _marks, count * 2);
+            Array.Resize(ref _markStarts, count * 2);
+            Array.Resize(ref _markLengths, count * 2);
+        }
+
+        var start = -1;
+        if (barrier)
+        {
+            start = _markDataUsed;
+            if (start + marks.Length > _markData.Length)
+            {
+                Array.Resize(ref _markData, Math.Max(Math.Max(InitialCapacity * 4, _markData.Length * 2), start + marks.Length));
+            }
+
+            marks.CopyTo(_markData.AsSpan(start));
+            _markDataUsed = start + marks.Length;
         }
 
         _indices[count] = index;
         _tags[count] = tag;
-        _marks[count] = marks;
+        _markStarts[count] = start;
+        _markLengths[count] = marks.Length;
         _count = count + 1;
     }
 
@@ -61,7 +91,7 @@ internal sealed class LaneTags
     {
         for (var i = fromPosition; i < _count; i++)
         {
-            if (_marks[i] is not null)
+            if (_markStarts[i] >= 0)
             {
                 return i;
             }
@@ -101,13 +131,14 @@ internal sealed class LaneTags
         {
             _indices[i - from] = _indices[i] - 1;
             _tags[i - from] = _tags[i];
-            _marks[i - from] = _marks[i];
+            _markStarts[i - from] = _markStarts[i];
+            _markLengths[i - from] = _markLengths[i];
         }
 
         if (from == 1)
         {
+            // The removed message's marks stay in the flat storage unused until the list is cleared.
             _tags[count - 1] = null!;
-            _marks[count - 1] = null;
             _count = count - 1;
         }
 
@@ -118,7 +149,7 @@ internal sealed class LaneTags
     public void Clear()
     {
         Array.Clear(_tags, 0, _count);
-        Array.Clear(_marks, 0, _count);
         _count = 0;
+        _markDataUsed = 0;
     }
 }
