@@ -137,28 +137,45 @@ public sealed class ProtoAskContestant : AskContestant
     }
 }
 
+/// <summary>How the hand-written <see cref="ActionBlockAskContestant"/> waits for its reply.</summary>
+public enum HandWrittenReply
+{
+    /// <summary>A plain completion source: the asker's continuation runs inline inside the block's delegate.</summary>
+    Inline,
+
+    /// <summary>A completion source that runs continuations asynchronously: every reply resumes the asker on the pool.</summary>
+    AsynchronousContinuations,
+
+    /// <summary>A plain completion source awaited with <c>WaitAsync(timeout)</c>: the same 10-second time-out as the runtimes.</summary>
+    WithTimeout,
+}
+
 /// <summary>By hand: an <see cref="ActionBlock{TInput}"/> that completes a <see cref="TaskCompletionSource{TResult}"/> per request.</summary>
 /// <remarks>
-/// Two ways to write it. With the default completion source the asker's continuation runs inline inside the block's
-/// delegate, so the asker posts its next request while the block is still running and one thread serves the whole loop
-/// without a hop. With <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/> (the usual advice, which keeps
-/// the asker's code off the block's thread) every reply resumes the asker on the thread pool, the block runs dry in
-/// between and starts a new processing task for the next request.
+/// Three ways to write it (<see cref="HandWrittenReply"/>). With the default completion source the asker's continuation
+/// runs inline inside the block's delegate, so the asker posts its next request while the block is still running and
+/// one thread serves the whole loop without a hop, with no time-out. With
+/// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/> (the usual advice, which keeps the asker's code off
+/// the block's thread) every reply resumes the asker on the thread pool, the block runs dry in between and starts a new
+/// processing task for the next request. With <c>WaitAsync(timeout)</c> each ask also arms and disarms a timer, as the
+/// runtimes' asks do.
 /// </remarks>
 public sealed class ActionBlockAskContestant : AskContestant
 {
     private readonly ActionBlock<(int Value, TaskCompletionSource<int> Reply)> _block =
         new(static request => request.Reply.SetResult(request.Value));
 
-    private readonly TaskCreationOptions _replyOptions;
+    private readonly HandWrittenReply _reply;
 
-    /// <param name="asynchronousContinuations">Whether each completion source runs its continuations asynchronously.</param>
-    public ActionBlockAskContestant(bool asynchronousContinuations = false) =>
-        _replyOptions = asynchronousContinuations ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None;
+    /// <param name="reply">How the asker waits for its reply.</param>
+    public ActionBlockAskContestant(HandWrittenReply reply = HandWrittenReply.Inline) => _reply = reply;
 
-    public override string Name => _replyOptions == TaskCreationOptions.None
-        ? "ActionBlock + TaskCompletionSource"
-        : "ActionBlock + TaskCompletionSource (async continuations)";
+    public override string Name => _reply switch
+    {
+        HandWrittenReply.Inline => "ActionBlock + TaskCompletionSource",
+        HandWrittenReply.AsynchronousContinuations => "ActionBlock + TaskCompletionSource (async continuations)",
+        _ => "ActionBlock + TaskCompletionSource + WaitAsync(timeout)",
+    };
 
     public override async ValueTask DisposeAsync()
     {
@@ -168,11 +185,14 @@ public sealed class ActionBlockAskContestant : AskContestant
 
     protected override async Task AskInARowAsync(int asks)
     {
+        var options = _reply == HandWrittenReply.AsynchronousContinuations ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None;
+        var withTimeout = _reply == HandWrittenReply.WithTimeout;
         for (var i = 0; i < asks; i++)
         {
-            var reply = new TaskCompletionSource<int>(_replyOptions);
+            var reply = new TaskCompletionSource<int>(options);
             _block.Post((i, reply));
-            if (await reply.Task != i)
+            var value = withTimeout ? await reply.Task.WaitAsync(AskTimeout).ConfigureAwait(false) : await reply.Task.ConfigureAwait(false);
+            if (value != i)
             {
                 throw new InvalidOperationException("wrong reply");
             }

@@ -98,8 +98,54 @@ public class AskReplyVsTimeoutTests
         await system.ShutdownAsync();
     }
 
+    /// <summary>
+    /// An ask operation reused for a new ask while the tick at the previous ask's deadline looks at it: the time-out heap
+    /// keeps a reused operation keyed lazily, and the tick drops one that serves no ask (or re-keys it to the new
+    /// deadline) while the asker arms it without the lock. The new ask must still time out at its own deadline, never
+    /// hang.
+    /// </summary>
+    internal static async Task ReusedOperationRacesTickAsync()
+    {
+        var clock = new FakeTimeProvider();
+        var system = Harness.CreateSystem(turnSize: 1, clock);
+        var actor = system.Spawn(() => new AnsweringActor(answer: null, new Recorder()));
+
+        // Answered by its own message factory: complete at once, on this task, whose thread keeps the operation for its
+        // next ask (taking the result recycles it), still keyed at this ask's deadline.
+        var first = actor.Ask<int>(
+            static reply =>
+            {
+                reply.Send(1);
+                return new Request(reply, 0);
+            },
+            s_timeout);
+        Specification.Assert(first.IsCompletedSuccessfully && first.Result == 1, "the factory's reply completes the ask");
+
+        var tick = Task.Run(() => clock.Advance(s_timeout));
+        var second = actor.Ask<int>(static reply => new Request(reply, 0), s_timeout).AsTask();
+        await tick;
+        clock.Advance(s_timeout);
+
+        var timedOut = false;
+        try
+        {
+            await second;
+        }
+        catch (TimeoutException)
+        {
+            timedOut = true;
+        }
+
+        Specification.Assert(timedOut, "the reused operation's ask must time out");
+        await system.ShutdownAsync();
+    }
+
     [SetUp]
     public void ResetCoverage() => Coverage.Reset();
+
+    [Test]
+    public void Ask_ReusedOperationRacingTheTick_TimesOutAtItsOwnDeadline() =>
+        Systematic.AssertNoBug(ReusedOperationRacesTickAsync, Budget.Iterations);
 
     [Test]
     public void Ask_ReplyRacingTimeout_CompletesOnceWithReplyOrTimeout()

@@ -42,6 +42,100 @@ public sealed class AskMachineryTests
     }
 
     [Test]
+    public async Task Timeout_OfASourceReusedWithAShorterTimeout_FiresAtTheShorterDeadline()
+    {
+        // The heap keeps a reused source keyed by its first ask's deadline; an ask with a shorter time-out must move the
+        // key down, or the tick would come at the old deadline.
+        var time = new FakeTimeProvider();
+        await using var system = ActorSystem.Create(new ActorSystemOptions { TimeProvider = time });
+        var source = AskSource<Marker>.Rent();
+        source.Start(system.Scheduler, system.AskTimeouts, TimeSpan.FromSeconds(10), CancellationToken.None);
+        var first = new ValueTask<Marker>(source, source.Token);
+        new Reply<Marker>(source, source.Version).Send(new Marker(1));
+        Assert.That((await first).Value, Is.EqualTo(1));
+
+        var second = new ValueTask<Marker>(source, source.Token).AsTask();
+        source.Start(system.Scheduler, system.AskTimeouts, TimeSpan.FromSeconds(1), CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.That(async () => await second.OrTimeout(), Throws.TypeOf<TimeoutException>());
+    }
+
+    [Test]
+    public async Task Timeout_OfASourceReusedByAnotherSystem_FiresOnThatSystemsClockOnly()
+    {
+        // A source keyed in one system's heap and reused for an ask of another: its deadline is in the other clock's
+        // units, so it must leave the first heap, whose tick would otherwise time the ask out on the wrong clock.
+        var firstClock = new FakeTimeProvider();
+        var secondClock = new FakeTimeProvider();
+        await using var firstSystem = ActorSystem.Create(new ActorSystemOptions { TimeProvider = firstClock });
+        await using var secondSystem = ActorSystem.Create(new ActorSystemOptions { TimeProvider = secondClock });
+        var source = AskSource<Marker>.Rent();
+        source.Start(firstSystem.Scheduler, firstSystem.AskTimeouts, TimeSpan.FromSeconds(1), CancellationToken.None);
+        var first = new ValueTask<Marker>(source, source.Token);
+        new Reply<Marker>(source, source.Version).Send(new Marker(1));
+        Assert.That((await first).Value, Is.EqualTo(1));
+
+        var second = new ValueTask<Marker>(source, source.Token).AsTask();
+        source.Start(secondSystem.Scheduler, secondSystem.AskTimeouts, TimeSpan.FromSeconds(5), CancellationToken.None);
+        firstClock.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.That(second.IsCompleted, Is.False, "the first system's tick timed out an ask of the second");
+        Assert.That(firstSystem.AskTimeouts.KeyedOperations, Is.Zero);
+        secondClock.Advance(TimeSpan.FromSeconds(5));
+        Assert.That(async () => await second.OrTimeout(), Throws.TypeOf<TimeoutException>());
+    }
+
+    [Test]
+    public async Task Timeouts_AfterManyAnsweredAsks_NothingArmedAndTheNextTickLetsEveryOperationGo()
+    {
+        var time = new FakeTimeProvider();
+        await using var system = ActorSystem.Create(new ActorSystemOptions { TimeProvider = time });
+        var echo = system.Spawn(() => DelegateActor<Reply<int>>.Of(reply => reply.Send(1)));
+        for (var i = 0; i < 1_000; i++)
+        {
+            Assert.That(await echo.Ask<int>(reply => reply, TimeSpan.FromSeconds(5)).OrTimeout(), Is.EqualTo(1));
+        }
+
+        Assert.That(system.AskTimeouts.Count, Is.Zero, "an answered ask left its time-out armed");
+        Assert.That(system.AskTimeouts.KeyedOperations, Is.GreaterThan(0).And.LessThan(100), "only the reused operations stay keyed");
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.That(system.AskTimeouts.KeyedOperations, Is.Zero, "the tick keeps an operation that serves no ask");
+    }
+
+    [Test]
+    public async Task Ask_SeveralAnsweredInOneHandler_AskersResumeOnTheWorkerInReplyOrder()
+    {
+        // One worker, three askers waiting; one handler call answers all three, in an order of its own. The askers resume
+        // after that turn, on the worker, in the order of the replies (one next slot used to push all but the last
+        // reply to the shared queue, so the last one resumed first).
+        await using var system = ActorSystem.Create(new ActorSystemOptions { WorkerCount = 1 });
+        var pending = new List<(int Asker, Reply<int> Reply)>();
+        var gatherer = system.Spawn(() => DelegateActor<(int Asker, Reply<int> Reply)>.Of(request =>
+        {
+            pending.Add(request);
+            if (pending.Count == 3)
+            {
+                foreach (var asker in new[] { 2, 0, 1 })
+                {
+                    pending.Single(p => p.Asker == asker).Reply.Send(asker);
+                }
+            }
+        }));
+        var resumed = new System.Collections.Concurrent.ConcurrentQueue<(int Asker, bool OnWorker)>();
+        var askers = Enumerable.Range(0, 3).Select(asker => Task.Run(async () =>
+        {
+            var answer = await gatherer.Ask<int>(reply => (asker, reply), Wait.Timeout);
+            resumed.Enqueue((answer, Thread.CurrentThread.Name?.Contains("actor worker", StringComparison.Ordinal) == true));
+        })).ToArray();
+
+        await Task.WhenAll(askers).OrTimeout();
+
+        Assert.That(resumed.Select(r => r.Asker), Is.EqualTo(new[] { 2, 0, 1 }));
+        Assert.That(resumed.Select(r => r.OnWorker), Is.All.True);
+    }
+
+    [Test]
     public async Task Cancellation_OfAnAnsweredAskAfterItsSourceWasReused_DoesNotCancelTheNewAsk()
     {
         await using var system = ActorSystem.Create();

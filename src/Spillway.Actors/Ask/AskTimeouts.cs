@@ -84,6 +84,18 @@ internal sealed class AskTimeouts
         }
     }
 
+    /// <summary>Gets how many operations the heap holds, armed or not, for tests.</summary>
+    internal int KeyedOperations
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _count;
+            }
+        }
+    }
+
     /// <summary>
     /// Arms the time-out of the pending ask <paramref name="operation"/> serves: <paramref name="timeout"/> from now.
     /// Called by the asker before the request exists, so nothing completes the ask meanwhile.
