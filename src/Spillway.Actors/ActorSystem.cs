@@ -50,7 +50,7 @@ public sealed partial class ActorSystem : IAsyncDisposable
         MailboxTotals = new MailboxTotals(_topLevel, options.Name);
         Metrics = new ActorMetrics(options.MeterFactory, Scheduler, options.Name, MailboxTotals, options.LaneDepthSampleInterval, options.TimeProvider);
         MailboxTrimmer = new MailboxTrimmer(options.TimeProvider);
-        AskTimeouts = new AskTimeouts(options.TimeProvider);
+        AskTimeouts = new AskTimeouts(options.TimeProvider, eager: Scheduler.WantsDeterministicAskTimeouts);
         Scheduler.FailureLogger = Logger;
         Scheduler.Start();
     }
@@ -329,6 +329,9 @@ public sealed partial class ActorSystem : IAsyncDisposable
         using var grace = new CancellationTokenSource(drained ? s_workerExitBound : TimeSpan.FromSeconds(1));
         await Scheduler.StopAsync(grace.Token).ConfigureAwait(false);
         Metrics.Dispose();
+
+        // Pooled ask operations outlive the system: none may stay keyed in its time-out heap once its asks are done.
+        AskTimeouts.ReleaseIdle();
     }
 
     /// <summary>Waits for <paramref name="task"/> (which never faults) or the token; <see langword="true"/> when the task came first.</summary>

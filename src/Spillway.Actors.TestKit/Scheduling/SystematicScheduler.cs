@@ -25,6 +25,9 @@ namespace Spillway.Actors.TestKit.Scheduling;
 /// </remarks>
 internal sealed class SystematicScheduler : ActorScheduler
 {
+    /// <summary>A replayed schedule must meet the same scheduling points: see <see cref="ActorScheduler.WantsDeterministicAskTimeouts"/>.</summary>
+    public override bool WantsDeterministicAskTimeouts => true;
+
     private readonly object _gate = new();
 
     /// <summary>The item running on this thread, if this scheduler runs one here: <see cref="RunningItem"/>'s answer.</summary>

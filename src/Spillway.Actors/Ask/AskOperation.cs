@@ -159,6 +159,7 @@ internal abstract class AskOperation : IThreadPoolWorkItem
     /// </remarks>
     private protected void Finish()
     {
+        LeaveEagerTimeouts();
         DisposeRegistration();
 
         if (_scheduler is DedicatedThreadScheduler dedicated && dedicated.TryResumeAfterItem(this))
@@ -182,7 +183,20 @@ internal abstract class AskOperation : IThreadPoolWorkItem
     }
 
     /// <summary>Drops a claimed ask's cancellation registration, without signalling anyone (the heap needs nothing, see <see cref="Finish"/>).</summary>
-    private protected void Disarm() => DisposeRegistration();
+    private protected void Disarm()
+    {
+        LeaveEagerTimeouts();
+        DisposeRegistration();
+    }
+
+    /// <summary>An eager heap (see <see cref="AskTimeouts.IsEager"/>) loses the operation as soon as its ask is claimed.</summary>
+    private void LeaveEagerTimeouts()
+    {
+        if (Volatile.Read(ref HeapOwner) is { IsEager: true } eager)
+        {
+            eager.Forget(this);
+        }
+    }
 
     /// <summary>Takes the operation out of the time-out heap for good: it leaves the pool (see <see cref="AskTimeouts.Forget"/>).</summary>
     private protected void LeaveTimeouts() => Volatile.Read(ref HeapOwner)?.Forget(this);

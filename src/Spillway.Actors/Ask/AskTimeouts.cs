@@ -59,9 +59,16 @@ internal sealed class AskTimeouts
     /// <summary>The timestamp the timer is armed for; <see cref="long.MaxValue"/> when it is not armed.</summary>
     private long _armedFor = long.MaxValue;
 
-    public AskTimeouts(TimeProvider timeProvider)
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="eager">
+    /// Whether every ask takes the lock and every answer takes its operation out of the heap (see
+    /// <see cref="ActorScheduler.WantsDeterministicAskTimeouts"/>): slower, but the scheduling points an ask reaches no
+    /// longer depend on what its pooled operation served before.
+    /// </param>
+    public AskTimeouts(TimeProvider timeProvider, bool eager = false)
     {
         _timeProvider = timeProvider;
+        IsEager = eager;
         _tickCount = ReferenceEquals(timeProvider, TimeProvider.System);
         _timer = timeProvider.CreateTimer(static state => ((AskTimeouts)state!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -83,6 +90,9 @@ internal sealed class AskTimeouts
             }
         }
     }
+
+    /// <summary>Gets whether operations leave the heap when their ask is answered (see the constructor).</summary>
+    public bool IsEager { get; }
 
     /// <summary>Gets how many operations the heap holds, armed or not, for tests.</summary>
     internal int KeyedOperations
@@ -114,7 +124,7 @@ internal sealed class AskTimeouts
         // RaiseKey (see the type remarks), so a tick that drops the operation or raises its key meanwhile either sees
         // this deadline or is seen here.
         Interlocked.Exchange(ref operation.Deadline, deadline);
-        if (ReferenceEquals(Volatile.Read(ref operation.HeapOwner), this) && deadline >= Volatile.Read(ref operation.HeapKey))
+        if (!IsEager && ReferenceEquals(Volatile.Read(ref operation.HeapOwner), this) && deadline >= Volatile.Read(ref operation.HeapKey))
         {
             return;
         }
@@ -150,6 +160,53 @@ internal sealed class AskTimeouts
             {
                 RemoveAt(operation.HeapIndex);
                 Volatile.Write(ref operation.HeapOwner, null);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lets go of every operation that serves no armed ask, now rather than at its key: called when the system has shut
+    /// down, so pooled operations carry nothing of this system into the next (another system, or the next iteration
+    /// of a systematic test, whose schedule must not depend on what an earlier one left keyed). Armed asks keep their
+    /// time-outs.
+    /// </summary>
+    public void ReleaseIdle()
+    {
+        lock (_lock)
+        {
+            var kept = 0;
+            for (var i = 0; i < _count; i++)
+            {
+                var operation = _heap[i];
+                if (!operation.IsArmed(out _, out _))
+                {
+                    // The handshake of Drop: an ask arming it meanwhile is either seen here or takes the locked path.
+                    Interlocked.Exchange(ref operation.HeapOwner, null);
+                    if (!operation.IsArmed(out _, out var deadline))
+                    {
+                        operation.HeapIndex = -1;
+                        continue;
+                    }
+
+                    operation.HeapKey = Math.Min(operation.HeapKey, deadline);
+                    Volatile.Write(ref operation.HeapOwner, this);
+                }
+
+                _heap[kept] = operation;
+                operation.HeapIndex = kept;
+                kept++;
+            }
+
+            Array.Clear(_heap, kept, _count - kept);
+            _count = kept;
+            for (var i = (kept / 2) - 1; i >= 0; i--)
+            {
+                SiftDown(i);
+            }
+
+            if (_count > 0 && _heap[0].HeapKey < _armedFor)
+            {
+                Arm(_heap[0].HeapKey, Now());
             }
         }
     }

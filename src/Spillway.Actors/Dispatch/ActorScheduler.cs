@@ -22,6 +22,14 @@ internal abstract class ActorScheduler
     public ILogger FailureLogger { get; set; } = NullLogger.Instance;
 
     /// <summary>
+    /// Gets whether the system's ask time-outs should take their lock on every ask and leave the heap with every answer
+    /// (see <see cref="AskTimeouts"/>), rather than keep reused operations keyed lazily: a scheduler under a systematic
+    /// test engine, whose replays need every ask to reach the same scheduling points whatever operation a thread's pool
+    /// hands it (lazy keying makes them depend on what that operation served before).
+    /// </summary>
+    public virtual bool WantsDeterministicAskTimeouts => false;
+
+    /// <summary>
     /// Gets the work item running on the calling thread, if this scheduler runs one there (a cell's turn or a posted
     /// callback), so a callback posted from it can name its actor; <see langword="null"/> when the scheduler cannot tell.
     /// </summary>

@@ -344,42 +344,10 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
 
         private void RunOne(IThreadPoolWorkItem item)
         {
-            RunCounted(item);
-
-            // The askers that item answered, in the order of the replies, each as an item of its own; the code of one may
-            // answer another ask, hence the loop. A plain read first: only this thread pushes, and an empty stack is the
-            // common case.
-            while (Resume is not null && TakeResumeStack(this) is { } oldest)
-            {
-                for (var operation = oldest; operation is not null;)
-                {
-                    var next = operation.NextResume;
-                    operation.NextResume = null;
-                    RunCounted(operation);
-                    operation = next;
-                }
-            }
-        }
-
-        private void RunCounted(IThreadPoolWorkItem item)
-        {
             // Volatile writes, no interlocked ones: only this worker writes its own fields. No clock read either: the
             // watchdog and the rescuer time turns from their own ticks (see CheckForSlowTurns).
             CurrentItem = item;
             Volatile.Write(ref TurnStamp, TurnStamp + 1);
-            try
-            {
-                RunGuarded(item);
-            }
-            finally
-            {
-                Volatile.Write(ref TurnStamp, TurnStamp + 1);
-                CurrentItem = null;
-            }
-        }
-
-        private void RunGuarded(IThreadPoolWorkItem item)
-        {
             try
             {
                 if (item is ActorCell cell)
@@ -396,6 +364,52 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
             {
                 // Cells catch their own failures; this is the last line that keeps a worker thread alive.
                 Log.WorkItemFailed(owner._logger, error);
+            }
+            finally
+            {
+                Volatile.Write(ref TurnStamp, TurnStamp + 1);
+                CurrentItem = null;
+            }
+
+            // A plain read first: only this thread pushes, and an empty stack is the common case (the ping-pong path).
+            if (Resume is not null)
+            {
+                ResumeAskers();
+            }
+        }
+
+        /// <summary>
+        /// Resumes the askers the item just run answered, in the order of the replies, each as an item of its own (the
+        /// rescuer and the watchdog see each one's stamp); the code of one may answer another ask, hence the loop.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private void ResumeAskers()
+        {
+            while (TakeResumeStack(this) is { } oldest)
+            {
+                for (var operation = oldest; operation is not null;)
+                {
+                    var next = operation.NextResume;
+                    operation.NextResume = null;
+                    CurrentItem = operation;
+                    Volatile.Write(ref TurnStamp, TurnStamp + 1);
+                    try
+                    {
+                        ((IThreadPoolWorkItem)operation).Execute();
+                    }
+                    catch (Exception error)
+                    {
+                        // The asker's continuation catches its own failures; this keeps the worker alive regardless.
+                        Log.WorkItemFailed(owner._logger, error);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref TurnStamp, TurnStamp + 1);
+                        CurrentItem = null;
+                    }
+
+                    operation = next;
+                }
             }
         }
     }
