@@ -258,6 +258,51 @@ public sealed class LaneBarrierTests
         Assert.That(allocated, Is.Zero, "1,000 holds allocated");
     }
 
+    [Test]
+    public void TryRead_TwoBarriersHeldAtOnceRoundAfterRound_AllocateNothingOnceWarm()
+    {
+        // Lanes 0 and 1 both hold a barrier that waits for lane 2, so two batches are held at the same time: each lane
+        // slot keeps its own record, and the spare storage is kept per hold, not one for the reader.
+        var (handles, reader) = CreateLanes(laneCount: 3);
+        var tag = new object();
+        var doubleHolds = 0;
+        var wrongRounds = 0;
+        void Round()
+        {
+            handles[2].TryAppend(2);
+            handles[0].TryAppendBarrier(0, tag);
+            handles[1].TryAppendBarrier(1, tag);
+            var ok = reader.TryRead(out var first) && first == 2;
+            doubleHolds += reader.BufferedCount == 2 ? 1 : 0;
+            ok &= reader.TryRead(out var second) && second == 0 && ReferenceEquals(reader.TakeTagOfLastRead(), tag);
+            ok &= reader.TryRead(out var third) && third == 1 && ReferenceEquals(reader.TakeTagOfLastRead(), tag);
+
+            // Brings the cursor back to lane 0 for the next round.
+            handles[2].TryAppend(3);
+            ok &= reader.TryRead(out var fourth) && fourth == 3 && !reader.TryRead(out _);
+            wrongRounds += ok ? 0 : 1;
+        }
+
+        handles[1].TryAppend(-1);
+        handles[2].TryAppend(-2);
+        Assert.That(ReadAll(reader), Has.Count.EqualTo(2), "the cursor now points at lane 0");
+        for (var warm = 0; warm < 2_000; warm++)
+        {
+            Round();
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var round = 0; round < 1_000; round++)
+        {
+            Round();
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(wrongRounds, Is.Zero, "rounds that read out of order");
+        Assert.That(doubleHolds, Is.EqualTo(3_000), "every round held both barriers");
+        Assert.That(allocated, Is.Zero, "1,000 double holds allocated");
+    }
+
     private static List<int> ReadAll(LaneReader<int> reader)
     {
         var read = new List<int>();

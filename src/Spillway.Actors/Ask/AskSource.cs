@@ -18,9 +18,6 @@ internal sealed class AskSource<T> : AskOperation, IValueTaskSource<T>
     /// <summary>How many spare sources per reply type the process keeps beyond one per thread.</summary>
     private static readonly AskSource<T>?[] s_shared = new AskSource<T>?[Math.Max(4, Environment.ProcessorCount * 2)];
 
-    /// <summary>One spare source per thread and reply type: an asker in a loop reuses the same object.</summary>
-    [ThreadStatic]
-    private static AskSource<T>? t_spare;
 
     private ManualResetValueTaskSourceCore<T> _core;
 
@@ -32,10 +29,10 @@ internal sealed class AskSource<T> : AskOperation, IValueTaskSource<T>
     /// <summary>Gets a pending source from the pool, or a new one.</summary>
     public static AskSource<T> Rent()
     {
-        var source = t_spare;
-        if (source is not null)
+        // The thread's spare, if it serves this reply type (an asker in a loop reuses the same object).
+        if (ThreadSpare is AskSource<T> source)
         {
-            t_spare = null;
+            ThreadSpare = null;
             return source;
         }
 
@@ -145,9 +142,9 @@ internal sealed class AskSource<T> : AskOperation, IValueTaskSource<T>
         _error = null;
         _core.Reset();
         ResetForReuse();
-        if (t_spare is null)
+        if (ThreadSpare is null)
         {
-            t_spare = this;
+            ThreadSpare = this;
             return;
         }
 

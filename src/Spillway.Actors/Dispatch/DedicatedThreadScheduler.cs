@@ -170,9 +170,19 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
             return false;
         }
 
+        // An empty stack (the common case: one reply per item) needs no compare-and-swap: only this thread pushes, and
+        // stealers and the rescuer only take, so a stack seen empty stays empty until this store (release: it publishes
+        // the stored outcome and the cleared link to whoever takes the operation).
+        var head = Volatile.Read(ref worker.Resume);
+        if (head is null)
+        {
+            operation.NextResume = null;
+            Volatile.Write(ref worker.Resume, operation);
+            return true;
+        }
+
         // Interlocked: a stealer or the rescuer may take the whole stack at the same moment. The link is written before
         // the compare-and-swap that publishes it.
-        var head = Volatile.Read(ref worker.Resume);
         while (true)
         {
             operation.NextResume = head;

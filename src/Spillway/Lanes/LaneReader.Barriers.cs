@@ -28,35 +28,32 @@ namespace Spillway;
 internal sealed partial class LaneReader<T>
 {
     /// <summary>
-    /// The batches held behind a barrier, by lane slot: created by a hold, and dropped again when the last held batch is
-    /// resumed or discarded, so <see langword="null"/> means "nothing held" (one null test on the paths without a hold).
+    /// The batches held behind a barrier, and what holds reuse: created by the first hold and kept while the reader is
+    /// busy (with several askers sharing lanes, holds are routine, and each used to allocate a record, and its lane new
+    /// storage and a new tag list); dropped by <see cref="TrimStorage"/> once the reader is idle, so a reader that never
+    /// held, or holds nothing and went idle, pays one null reference.
     /// </summary>
-    private HeldBatch?[]? _held;
+    private HoldState? _holds;
 
     /// <summary>The position, in <see cref="_batchTags"/>, of the next barrier of the current batch; -1 when none is left.</summary>
     private int _barrierCursor = -1;
 
-    /// <summary>
-    /// What holds on this thread let go, for the next hold of any reader of <typeparamref name="T"/> on this thread: with
-    /// several askers sharing lanes, holds are routine, and each used to allocate a record and its lane new storage and a
-    /// new tag list. Thread-static rather than fields, so an idle reader is no larger; bounded to small arrays.
-    /// </summary>
-    [ThreadStatic]
-    private static HoldSpares? t_holdSpares;
+    /// <summary>Gets whether a batch is held behind a barrier (one null test on the paths of a reader that never held).</summary>
+    private bool HasHeld => _holds is { Count: > 0 };
 
     /// <summary>Gets how many messages the held batches still hold; racy when read by another thread.</summary>
     private int HeldUnreadCount
     {
         get
         {
-            // Volatile: a metrics thread reads this racily; it sees null or an array the reader published.
-            if (Volatile.Read(ref _held) is not { } held)
+            // Volatile: a metrics thread reads this racily; it sees null or the state the reader published.
+            if (Volatile.Read(ref _holds) is not { } holds)
             {
                 return 0;
             }
 
             var unread = 0;
-            foreach (var batch in held)
+            foreach (var batch in holds.Slots)
             {
                 if (batch is not null)
                 {
@@ -167,7 +164,7 @@ internal sealed partial class LaneReader<T>
     private int UnreadFrom(int slot)
     {
         var unread = _batchSlot == slot ? _count - _index : 0;
-        if (_held?[slot] is { } held)
+        if (_holds?.Slots[slot] is { } held)
         {
             unread += held.Count - held.Index;
         }
@@ -175,23 +172,27 @@ internal sealed partial class LaneReader<T>
         return unread;
     }
 
-    private bool IsHeld(int slot) => _held![slot] is not null;
+    private bool IsHeld(int slot) => _holds!.Slots[slot] is not null;
 
     /// <summary>Moves the rest of the current batch (from its barrier on) aside, so the reader can serve other lanes.</summary>
     private void HoldCurrentBatch()
     {
-        var spares = t_holdSpares;
-        var held = spares?.TakeRecord() ?? new HeldBatch();
+        var holds = _holds;
+        if (holds is null)
+        {
+            // Volatile: a metrics thread reads the state racily (HeldUnreadCount); it must see it fully built.
+            holds = new HoldState(_set.LaneCount);
+            Volatile.Write(ref _holds, holds);
+        }
+
+        var held = holds.Records[_batchSlot] ??= new HeldBatch();
         held.Set(_batch, _index, _count, _batchTags, _tagCursor, _nextTagIndex, _barrierCursor, _roomReleased);
+        holds.Slots[_batchSlot] = held;
+        holds.Count++;
 
-        // Written by the reader only; read racily (Volatile) by BufferedCount on a metrics thread.
-        var heldBatches = _held ?? spares?.TakeSlots(_set.LaneCount) ?? new HeldBatch?[_set.LaneCount];
-        heldBatches[_batchSlot] = held;
-        Volatile.Write(ref _held, heldBatches);
-
-        // The lane gets spare storage a resume let go at the next swap, or none (it then grows its own).
-        _batch = spares?.TakeStorage() ?? [];
-        _batchTags = spares?.TakeTags();
+        // The lane gets storage and a tag list a resume let go at the next swap, or none (it then grows its own).
+        _batch = holds.TakeStorage() ?? [];
+        _batchTags = holds.TakeTags();
         _count = 0;
         _index = 0;
         _stopAt = 0;
@@ -204,25 +205,20 @@ internal sealed partial class LaneReader<T>
     /// <summary>Resumes the batch held for lane <paramref name="slot"/> if its barrier can pass now.</summary>
     private bool TryResumeHeld(int slot)
     {
-        var held = _held![slot]!;
+        var holds = _holds!;
+        var held = holds.Slots[slot]!;
         if (!IsReached(held.Tags!.MarksAt(held.BarrierCursor), slot))
         {
             return false;
         }
 
-        var spares = t_holdSpares ??= new HoldSpares();
-        var heldBatches = _held;
-        heldBatches[slot] = null;
-        if (Array.TrueForAll(heldBatches, static batch => batch is null))
-        {
-            // The last held batch resumed: nothing is held any more.
-            Volatile.Write(ref _held, null);
-            spares.GiveSlots(heldBatches);
-        }
+        holds.Slots[slot] = null;
+        holds.Count--;
 
         // The reader's own storage and tag list (recycled and empty: the take recycled them first) are kept for the next
-        // hold; the held batch's storage carries on.
-        spares.GiveStorage(_batch, _batchTags);
+        // hold, when small; the held batch's storage carries on.
+        holds.Keep(_batch, _batchTags);
+
         _batch = held.Items;
         _index = held.Index;
         _count = held.Count;
@@ -233,14 +229,15 @@ internal sealed partial class LaneReader<T>
         _roomReleased = held.RoomReleased;
         _stopAt = held.Index;
         _batchSlot = slot;
-        spares.GiveRecord(held);
+        held.Set([], 0, 0, null, 0, 0, 0, 0);
         return true;
     }
 
     /// <summary>Drops every held batch (the reader is closing), copying their messages and tags out when asked.</summary>
     private void DiscardHeld(List<T>? destination, List<object>? droppedTags)
     {
-        var heldBatches = _held!;
+        var holds = _holds!;
+        var heldBatches = holds.Slots;
         for (var slot = 0; slot < heldBatches.Length; slot++)
         {
             if (heldBatches[slot] is not { } held)
@@ -267,58 +264,71 @@ internal sealed partial class LaneReader<T>
             heldBatches[slot] = null;
         }
 
-        Volatile.Write(ref _held, null);
+        holds.Count = 0;
     }
 
-    /// <summary>One thread's spares for holds (see <see cref="t_holdSpares"/>): at most one of each, small ones only.</summary>
-    /// <remarks>Thread-safety: none needed; each instance belongs to one thread.</remarks>
-    private sealed class HoldSpares
+    /// <summary>The held batches by lane slot, and what the next holds reuse (see <see cref="_holds"/>).</summary>
+    /// <remarks>
+    /// Thread-safety: the reader's; <see cref="HeldUnreadCount"/> reads it racily for an estimate. Memory: at most one
+    /// record, one spare array and one spare tag list per lane slot, the arrays small ones only.
+    /// </remarks>
+    private sealed class HoldState(int laneCount)
     {
-        /// <summary>The largest storage or tag list kept: a spare stays small, whatever the batches were.</summary>
+        /// <summary>The largest storage or tag list kept as a spare: a spare stays small, whatever the batches were.</summary>
         private const int MaxKeptElements = 64;
 
-        private T[]? _storage;
-        private LaneTags? _tags;
-        private HeldBatch? _record;
-        private HeldBatch?[]? _slots;
+        private readonly T[]?[] _storage = new T[]?[laneCount];
+        private readonly LaneTags?[] _tags = new LaneTags?[laneCount];
+        private int _storageCount;
+        private int _tagsCount;
 
-        public HeldBatch? TakeRecord() => Take(ref _record);
+        /// <summary>Gets the held batch of each lane slot, or <see langword="null"/>.</summary>
+        public HeldBatch?[] Slots { get; } = new HeldBatch?[laneCount];
 
-        public T[]? TakeStorage() => Take(ref _storage);
+        /// <summary>Gets the record each lane slot's holds reuse.</summary>
+        public HeldBatch?[] Records { get; } = new HeldBatch?[laneCount];
 
-        public LaneTags? TakeTags() => Take(ref _tags);
+        /// <summary>How many slots hold a batch.</summary>
+        public int Count;
 
-        public HeldBatch?[]? TakeSlots(int laneCount) => _slots?.Length == laneCount ? Take(ref _slots) : null;
-
-        public void GiveRecord(HeldBatch record)
+        /// <summary>Takes a spare array, if any.</summary>
+        public T[]? TakeStorage()
         {
-            record.Set([], 0, 0, null, 0, 0, 0, 0);
-            _record = record;
-        }
-
-        /// <summary>Keeps an all-empty slot array.</summary>
-        public void GiveSlots(HeldBatch?[] slots) => _slots = slots;
-
-        /// <summary>Keeps recycled (cleared) storage and an empty tag list, when small.</summary>
-        public void GiveStorage(T[] storage, LaneTags? tags)
-        {
-            if (storage.Length is > 0 and <= MaxKeptElements)
+            if (_storageCount == 0)
             {
-                _storage = storage;
+                return null;
             }
 
-            if (tags is { Count: 0, Capacity: <= MaxKeptElements })
-            {
-                _tags = tags;
-            }
+            var spare = _storage[--_storageCount];
+            _storage[_storageCount] = null;
+            return spare;
         }
 
-        private static TItem? Take<TItem>(ref TItem? field)
-            where TItem : class
+        /// <summary>Takes a spare tag list, if any.</summary>
+        public LaneTags? TakeTags()
         {
-            var taken = field;
-            field = null;
-            return taken;
+            if (_tagsCount == 0)
+            {
+                return null;
+            }
+
+            var spare = _tags[--_tagsCount];
+            _tags[_tagsCount] = null;
+            return spare;
+        }
+
+        /// <summary>Keeps cleared storage and an empty tag list a resume let go, when small and while there is room.</summary>
+        public void Keep(T[] storage, LaneTags? tags)
+        {
+            if (storage.Length is > 0 and <= MaxKeptElements && _storageCount < _storage.Length)
+            {
+                _storage[_storageCount++] = storage;
+            }
+
+            if (tags is { Count: 0, Capacity: <= MaxKeptElements } && _tagsCount < _tags.Length)
+            {
+                _tags[_tagsCount++] = tags;
+            }
         }
     }
 

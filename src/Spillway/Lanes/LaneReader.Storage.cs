@@ -101,6 +101,9 @@ internal sealed partial class LaneReader<T>
                 ResetTagCursor();
             }
 
+            // Nothing is held (HasBuffered is false): what holds reuse goes too.
+            _holds = null;
+
             largest = _batch.Length;
         }
 

@@ -65,7 +65,7 @@ internal sealed partial class LaneReader<T>
     public LaneSet<T> Set => _set;
 
     /// <summary>Gets whether the current batch, or a batch held behind a barrier, still holds unread messages.</summary>
-    public bool HasBuffered => _index < _count || _held is not null;
+    public bool HasBuffered => _index < _count || HasHeld;
 
     /// <summary>Gets how many messages of the current batch (and held batches) are unread. Racy when read by another thread.</summary>
     public int BufferedCount => Math.Max(0, Volatile.Read(ref _count) - Volatile.Read(ref _index)) + HeldUnreadCount;
@@ -177,7 +177,7 @@ internal sealed partial class LaneReader<T>
 
             // A lane whose batch waits behind a barrier is served from that batch, never swapped again meanwhile: its
             // new messages are behind the barrier too.
-            if (_held is not null && IsHeld(slot))
+            if (HasHeld && IsHeld(slot))
             {
                 if (TryResumeHeld(slot))
                 {
@@ -250,7 +250,7 @@ internal sealed partial class LaneReader<T>
     /// </summary>
     public void DiscardBuffered(List<object>? droppedTags = null)
     {
-        if (_held is not null)
+        if (HasHeld)
         {
             DiscardHeld(destination: null, droppedTags);
         }
@@ -270,7 +270,7 @@ internal sealed partial class LaneReader<T>
     /// </summary>
     public void DrainBufferedTo(List<T> destination, List<object>? droppedTags = null)
     {
-        if (_held is not null)
+        if (HasHeld)
         {
             DiscardHeld(destination, droppedTags);
         }
