@@ -86,6 +86,48 @@ public sealed class SchedulerTests
     }
 
     [Test]
+    public async Task BusyActor_NothingElseWaiting_KeepsItsTurnWithoutSlowTurnWarnings()
+    {
+        // An actor that tells itself forever on a system with nothing else to run renews its turn at every budget
+        // instead of queuing behind nobody. Each renewal must look like a new turn to the watchdog: the same turn seen
+        // for the whole threshold would be reported as slow.
+        var time = new FakeTimeProvider();
+        var collector = new FakeLogCollector();
+        await using var system = ActorSystem.Create(new ActorSystemOptions
+        {
+            WorkerCount = 1,
+            TurnSize = 8,
+            TimeProvider = time,
+            SlowTurnThreshold = TimeSpan.FromSeconds(2),
+            LoggerFactory = FakeLogging.CreateFactory(collector),
+        });
+        var spins = 0L;
+        var busy = system.Spawn(
+            () => new DelegateActor<int>
+            {
+                OnReceive = (context, value) =>
+                {
+                    Interlocked.Increment(ref spins);
+                    context.Self.Tell(value + 1);
+                    return default;
+                },
+            },
+            "busy");
+        busy.Tell(0);
+
+        // Eight watchdog ticks (a quarter threshold each), with real progress between them: at least a dozen budgets.
+        for (var tick = 0; tick < 8; tick++)
+        {
+            var before = Interlocked.Read(ref spins);
+            Assert.That(SpinWait.SpinUntil(() => Interlocked.Read(ref spins) > before + 100, Wait.Timeout), Is.True, "the busy actor stalled");
+            time.Advance(TimeSpan.FromSeconds(0.5));
+        }
+
+        await system.StopAsync(busy).OrTimeout();
+        Assert.That(SlowTurnWarnings(collector), Is.Empty);
+    }
+
+    [Test]
     public async Task SlowTurn_HandlerBlocksPastThreshold_LoggedAsWarning()
     {
         var time = new FakeTimeProvider();

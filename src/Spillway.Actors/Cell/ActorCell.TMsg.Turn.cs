@@ -57,7 +57,7 @@ internal sealed partial class ActorCell<TMsg>
         var bounded = IsBounded;
         var processed = 0;
         var turnSize = System.TurnSize;
-        while (processed < turnSize)
+        while (processed < turnSize || RenewTurnIfQuiet(worker, ref processed))
         {
             if (processed != 0 && !MayHaveMessages())
             {
@@ -184,6 +184,27 @@ internal sealed partial class ActorCell<TMsg>
             return false;
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// At the end of a turn's budget, goes on with a new budget instead of queuing again when nothing else waits for
+    /// this worker: queuing behind nobody would only send the actor through the shared queue and wake another worker to
+    /// take it, every budget, for as long as its senders keep up. Fairness is unchanged: the question is asked again at
+    /// the end of every budget, and any mailbox or next-slot item waiting makes the turn yield as before.
+    /// </summary>
+    /// <returns><see langword="true"/> when the turn goes on (<paramref name="processed"/> is reset).</returns>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool RenewTurnIfQuiet(SchedulerWorker? worker, ref int processed)
+    {
+        // Only on a dedicated worker (a pool thread is the pool's to share), and never while a stop waits for the turn.
+        if (worker is null || IsStopRequested || !worker.IsQuiet)
+        {
+            return false;
+        }
+
+        worker.NoteTurnRenewed();
+        processed = 0;
         return true;
     }
 

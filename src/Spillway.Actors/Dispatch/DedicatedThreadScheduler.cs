@@ -282,6 +282,10 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
         // a hint: only this thread fills the slot, and a stealer emptying it only makes the answer stale.
         public override bool IsQuiet => Next is null && Resume is null && owner._ready.IsEmpty;
 
+        // Plus two: still odd (inside a turn), but a value the rescuer, the watchdog and the starvation check have not
+        // seen, so a busy actor that renews its turn is not taken for a stuck one. Only this worker writes its stamp.
+        public override void NoteTurnRenewed() => Volatile.Write(ref TurnStamp, TurnStamp + 2);
+
         public void Run()
         {
             SynchronizationContext.SetSynchronizationContext(owner.SynchronizationContext);

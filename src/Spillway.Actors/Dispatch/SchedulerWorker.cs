@@ -13,4 +13,12 @@ internal abstract class SchedulerWorker
     /// asked from a turn running on this worker.
     /// </summary>
     public abstract bool IsQuiet { get; }
+
+    /// <summary>
+    /// Tells the worker that the turn running on it used its budget and goes on with a new one (nothing else waited):
+    /// the watchdogs must see a new turn, not one long turn.
+    /// </summary>
+    public virtual void NoteTurnRenewed()
+    {
+    }
 }
