@@ -19,7 +19,8 @@ public sealed class ActorSystemOptions
 
     /// <summary>
     /// Gets or sets how many messages a mailbox processes in one turn before it yields its worker to other actors, so one
-    /// busy actor cannot starve the rest. Default 64; must be at least 1.
+    /// busy actor cannot starve the rest (when no other mailbox waits for that worker, the turn goes on with a new
+    /// budget). Default 64; must be at least 1.
     /// </summary>
     public int TurnSize { get; set; } = 64;
 
