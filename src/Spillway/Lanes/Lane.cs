@@ -303,8 +303,18 @@ internal class Lane<T>
             {
                 StoreSpare(ref _spare, _items);
             }
+            else
+            {
+                LaneStorage<T>.Return(_items);
+            }
 
             _items = [];
+        }
+
+        if (!keepWeakly && TakeSpare(_spare, needed: 0) is { } spare)
+        {
+            // A spare an earlier trim kept weakly goes to the pool too: a trim that keeps nothing weakly keeps nothing.
+            LaneStorage<T>.Return(spare);
         }
 
         if (_tags is { } tags && tags.Capacity > keepElements)
@@ -328,7 +338,11 @@ internal class Lane<T>
         }
     }
 
-    /// <summary>Takes back the storage kept in <paramref name="spare"/> if it is still alive and at least <paramref name="needed"/> long.</summary>
+    /// <summary>
+    /// Takes back the storage kept in <paramref name="spare"/> if it is still alive and at least <paramref name="needed"/>
+    /// long; a live spare that is too short goes to the pool (<see cref="LaneStorage{T}"/>). Either way the reference is
+    /// emptied.
+    /// </summary>
     internal static T[]? TakeSpare(WeakReference<T[]>? spare, int needed)
     {
         if (spare is null || !spare.TryGetTarget(out var kept))
@@ -337,7 +351,14 @@ internal class Lane<T>
         }
 
         spare.SetTarget(null!);
-        return kept.Length >= needed ? kept : null;
+        if (kept.Length >= needed)
+        {
+            return kept;
+        }
+
+        // Too small for what is needed now: nobody else refers to it, so it goes to the pool instead.
+        LaneStorage<T>.Return(kept);
+        return null;
     }
 
     /// <summary>Counts appended messages; see <see cref="_appended"/>.</summary>
@@ -353,12 +374,18 @@ internal class Lane<T>
         var newLength = Math.Max(Math.Max(needed, MinimumGrowth), _items.Length * 2);
 
         // Storage a trim kept weakly comes back first, so a lane that idled and is busy again reallocates nothing.
-        // Uninitialized: only the slots below the count are ever read, and each is written first; storage for a type
-        // that holds references comes back zeroed anyway. For a large lane this skips clearing megabytes the appends
-        // are about to overwrite, under the lane lock.
-        var grown = TakeSpare(_spare, needed) ?? GC.AllocateUninitializedArray<T>(newLength);
-        Array.Copy(_items, grown, _count);
+        // Pooled or uninitialized (see LaneStorage): only the slots below the count are ever read, and each is written
+        // first; storage for a type that holds references comes back zeroed anyway. For a large lane this skips clearing
+        // (and, pooled, faulting in) megabytes the appends are about to overwrite, under the lane lock.
+        var grown = TakeSpare(_spare, needed) ?? LaneStorage<T>.Rent(newLength);
+        var old = _items;
+        Array.Copy(old, grown, _count);
         _items = grown;
+
+        // The old storage is the lane's alone (the reader swapped its own storage out for it, or a spare was taken back),
+        // so it can go back to the pool as it is: its slots are copies of messages the lane still holds. Types whose
+        // storage would need clearing are never pooled.
+        LaneStorage<T>.Return(old);
         return grown;
     }
 

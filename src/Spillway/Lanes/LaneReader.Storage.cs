@@ -91,8 +91,18 @@ internal sealed partial class LaneReader<T>
                 {
                     Lane<T>.StoreSpare(ref _spare, _batch);
                 }
+                else
+                {
+                    LaneStorage<T>.Return(_batch);
+                }
 
                 _batch = [];
+            }
+
+            if (!keepWeakly && Lane<T>.TakeSpare(_spare, needed: 0) is { } spare)
+            {
+                // A spare an earlier trim kept weakly goes to the pool too: a trim that keeps nothing weakly keeps nothing.
+                LaneStorage<T>.Return(spare);
             }
 
             if (_batchTags is { } tags && tags.Capacity > keepElements)
@@ -153,7 +163,11 @@ internal sealed partial class LaneReader<T>
         var peak = _recentPeak;
         if (length / 4 > peak)
         {
-            _batch = new T[Math.Max(SwapShrinkFloor, (int)BitOperations.RoundUpToPowerOf2((uint)peak * 2))];
+            // The storage is recycled (cleared where it holds references) and ours alone: it goes back to the pool, and the
+            // smaller storage comes from there.
+            var shed = _batch;
+            _batch = LaneStorage<T>.Rent(Math.Max(SwapShrinkFloor, (int)BitOperations.RoundUpToPowerOf2((uint)peak * 2)));
+            LaneStorage<T>.Return(shed);
         }
     }
 

@@ -63,12 +63,24 @@ internal sealed partial class ReceiverCore<T>
         }
 
         var drained = _reader.IsDrainedAndDone();
+        if (drained)
+        {
+            ReleaseStorageAtEnd();
+        }
+
         Volatile.Write(ref _readerGuard, ReaderGuard.Free);
         if (drained)
         {
             CompleteReader();
         }
     }
+
+    /// <summary>
+    /// Gives every array the reader and the lanes hold back to the storage pool (see <see cref="LaneStorage{T}"/>), once
+    /// the channel is drained and no message can come: a finished channel that is still referenced holds no storage, and
+    /// the next channel takes the arrays back instead of faulting in fresh memory. The caller holds the reader guard.
+    /// </summary>
+    private void ReleaseStorageAtEnd() => _reader.TrimStorage(keepElements: 0, keepWeakly: false);
 
     private void CompleteReader()
     {
