@@ -114,6 +114,22 @@ internal sealed partial class LaneReader<T>
             largest = _batch.Length;
         }
 
+        _largestSeen = Math.Max(largest, TrimLanes(keepElements, keepWeakly));
+        return _largestSeen <= keepElements;
+    }
+
+    /// <summary>
+    /// Gives back the storage of every empty lane, keeping none of it (see <see cref="LaneStorage{T}"/>), and leaves the
+    /// reader's own batch alone: safe while a span handed out by <see cref="TryReadBatch"/> may still be read on another
+    /// thread, so the channel's end calls it from whichever thread sees the end.
+    /// </summary>
+    public void ReleaseLaneStorage() => TrimLanes(keepElements: 0, keepWeakly: false);
+
+    /// <summary>The lane half of <see cref="TrimStorage"/>.</summary>
+    /// <returns>The longest storage a lane keeps.</returns>
+    private int TrimLanes(int keepElements, bool keepWeakly)
+    {
+        var largest = 0;
         var inUse = _set.LanesInUse;
         for (var i = 0; i < inUse; i++)
         {
@@ -136,8 +152,7 @@ internal sealed partial class LaneReader<T>
             largest = Math.Max(largest, length);
         }
 
-        _largestSeen = largest;
-        return largest <= keepElements;
+        return largest;
     }
 
     /// <summary>
