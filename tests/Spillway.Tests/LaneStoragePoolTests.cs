@@ -142,16 +142,17 @@ public sealed class LaneStoragePoolTests
     }
 
     [Test]
-    public void TrimAfterFullCollection_ArrayUnusedThroughAFullCollection_IsDropped()
+    public void TrimAfterFullCollection_ArrayUnusedThroughAFullCollectionAndASecond_IsDropped()
     {
         LaneStorage<AgeProbe>.Return(new AgeProbe[LaneStorage<AgeProbe>.PooledMinimum]);
-        LaneStorage<AgeProbe>.TrimAfterFullCollection();
+        var later = Environment.TickCount64 + LaneStorage<AgeProbe>.MinimumIdleMilliseconds + 1;
+        LaneStorage<AgeProbe>.TrimAfterFullCollection(later);
         Assert.That(LaneStorage<AgeProbe>.PooledCountForTest(), Is.EqualTo(1), "Given back since the last full collection: kept.");
 
-        // Two full collections: the array sat unused through a whole one (the pool's own trim may run in between too).
+        // Two full collections: the array sat unused through a whole one (and, on the clock passed, for over a second).
         GC.Collect();
         GC.Collect();
-        LaneStorage<AgeProbe>.TrimAfterFullCollection();
+        LaneStorage<AgeProbe>.TrimAfterFullCollection(later);
 
         Assert.That(LaneStorage<AgeProbe>.PooledCountForTest(), Is.Zero);
     }

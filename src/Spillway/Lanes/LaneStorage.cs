@@ -14,9 +14,10 @@ namespace Spillway;
 /// <remarks>
 /// <para>
 /// Memory follows recent use, not the past peak: the pool holds at most <see cref="SlotsPerLength"/> arrays of each
-/// length, and an array that nobody took back by the second full (generation 2) garbage collection after it was given
-/// back is dropped there (see <see cref="TrimAfterFullCollection"/>). So storage a burst left behind is held for one full
-/// collection at most, by the pool rather than by an idle channel.
+/// length, and an array that nobody took back is dropped at the first full (generation 2) garbage collection that comes
+/// after it sat unused through a whole one and for at least <see cref="MinimumIdleMilliseconds"/> (see
+/// <see cref="TrimAfterFullCollection"/>). Large arrays are only ever freed by full collections anyway: what the pool
+/// holds is what would otherwise be garbage waiting for the next one, for one more.
 /// </para>
 /// <para>
 /// Not <c>ArrayPool&lt;T&gt;.Shared</c>: it keeps an array given back in the returning thread's own slot first, and a
@@ -34,6 +35,13 @@ internal static class LaneStorage<T>
 {
     /// <summary>How many arrays of one length the pool holds: a default channel's eight lanes, its reader, and room to spare.</summary>
     internal const int SlotsPerLength = 16;
+
+    /// <summary>
+    /// How long an array stays in the pool at least, however many full collections pass: channels created one after
+    /// another by a program that also allocates a lot (and so collects often) still find the arrays the previous one
+    /// gave back.
+    /// </summary>
+    internal const long MinimumIdleMilliseconds = 1_000;
 
     /// <summary>The largest pooled length is 2^this; longer arrays are dropped as before.</summary>
     private const int MaxShift = 30;
@@ -102,18 +110,21 @@ internal static class LaneStorage<T>
             ref var slot = ref bucket[i];
             if (Volatile.Read(ref slot.Storage) is null && Interlocked.CompareExchange(ref slot.Storage, storage, null) is null)
             {
-                // Volatile: the trim on the finalizer thread reads it; a stale value is harmless (see Slot.Stamp).
+                // Volatile: the trim on the finalizer thread reads them; stale values are harmless (see Slot.Stamp).
                 Volatile.Write(ref slot.Stamp, GC.CollectionCount(2));
+                Volatile.Write(ref slot.ReturnedAt, Environment.TickCount64);
                 return;
             }
         }
     }
 
     /// <summary>
-    /// Drops every pooled array that was given back before the previous full collection: it sat unused through a whole
-    /// one. Runs on the finalizer thread after each full collection (see <see cref="FullCollectionCallback"/>).
+    /// Drops every pooled array that was given back before the previous full collection (it sat unused through a whole
+    /// one) and at least <see cref="MinimumIdleMilliseconds"/> before <paramref name="now"/>. Runs on the finalizer
+    /// thread after each full collection (see <see cref="FullCollectionCallback"/>).
     /// </summary>
-    internal static void TrimAfterFullCollection()
+    /// <param name="now">The current <see cref="Environment.TickCount64"/>; tests pass a later one.</param>
+    internal static void TrimAfterFullCollection(long now)
     {
         var slots = s_slots;
         if (slots is null)
@@ -128,7 +139,9 @@ internal static class LaneStorage<T>
             {
                 ref var slot = ref bucket[i];
                 var pooled = Volatile.Read(ref slot.Storage);
-                if (pooled is not null && Volatile.Read(ref slot.Stamp) < fullCollections - 1)
+                if (pooled is not null
+                    && Volatile.Read(ref slot.Stamp) < fullCollections - 1
+                    && now - Volatile.Read(ref slot.ReturnedAt) >= MinimumIdleMilliseconds)
                 {
                     // Compare-and-swap: a renter may take this array at the same moment; whoever wins has it, and a trim
                     // that loses leaves the slot alone.
@@ -183,6 +196,9 @@ internal static class LaneStorage<T>
         /// at worst drops an array just given back, which costs a reuse, never correctness.
         /// </summary>
         public int Stamp;
+
+        /// <summary>When <see cref="Storage"/> was given back (<see cref="Environment.TickCount64"/>); as <see cref="Stamp"/>.</summary>
+        public long ReturnedAt;
     }
 
     /// <summary>
@@ -204,7 +220,7 @@ internal static class LaneStorage<T>
 
             // Only full collections count: in a younger generation this object is finalized by a younger collection,
             // which says nothing about how long the arrays sat unused (the stamps count full collections).
-            TrimAfterFullCollection();
+            TrimAfterFullCollection(Environment.TickCount64);
             GC.ReRegisterForFinalize(this);
         }
 
