@@ -157,6 +157,20 @@ public sealed class LaneStoragePoolTests
         Assert.That(LaneStorage<AgeProbe>.PooledCountForTest(), Is.Zero);
     }
 
+    [Test]
+    public void TrimAfterFullCollection_GivenBackWithinTheMinimumIdle_IsKept()
+    {
+        var givenBackAt = Environment.TickCount64;
+        LaneStorage<FreshProbe>.Return(new FreshProbe[LaneStorage<FreshProbe>.PooledMinimum]);
+
+        // A program that collects often: two full collections right after the array was given back.
+        GC.Collect();
+        GC.Collect();
+        LaneStorage<FreshProbe>.TrimAfterFullCollection(givenBackAt);
+
+        Assert.That(LaneStorage<FreshProbe>.PooledCountForTest(), Is.EqualTo(1));
+    }
+
     private static void RunChannel(int senders, int perSender)
     {
         var (sender, receiver) = SpillwayChannel.Create<int>();
@@ -236,6 +250,9 @@ public sealed class LaneStoragePoolTests
 
     /// <summary>As <see cref="PoolProbe"/>, for the slot-count test.</summary>
     private readonly record struct TrimProbe(int Value);
+
+    /// <summary>As <see cref="PoolProbe"/>, for the keep test.</summary>
+    private readonly record struct FreshProbe(int Value);
 
     /// <summary>As <see cref="PoolProbe"/>, for the trim test.</summary>
     private readonly record struct AgeProbe(int Value);
