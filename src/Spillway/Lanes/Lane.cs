@@ -110,6 +110,11 @@ internal class Lane<T>
 
     /// <summary>Appends one message. The caller holds the lane lock.</summary>
     /// <returns><see langword="true"/> when the lane was empty before, so the reader must be told.</returns>
+    /// <remarks>
+    /// Inlined into every send (the growth is out of line): as a call, it made the send save and restore registers
+    /// around it, a measurable share of an append.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Append_NeedsLock(T item)
     {
         AssertLockHeld();
@@ -369,6 +374,7 @@ internal class Lane<T>
         // atomic on 32-bit, where a plain long store is two stores.
         Volatile.Write(ref _appended, _appended + added);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private T[] Grow_NeedsLock(int needed)
     {
         var newLength = Math.Max(Math.Max(needed, MinimumGrowth), _items.Length * 2);
