@@ -88,6 +88,23 @@ internal class Lane<T>
         return new Scope(this);
     }
 
+    /// <summary>
+    /// Takes the lane lock if it is free right now, without waiting; pair with <see cref="Unlock"/>. For the inlined fast
+    /// path of a send, which must not call out while it holds the lock (see <see cref="LaneAppender{T}.TryAppend"/>);
+    /// everything else uses <see cref="Lock"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryLockAtOnce() =>
+        // CAS, as in Lock: acquire semantics, the holder sees everything the previous holder wrote.
+        Interlocked.CompareExchange(ref _lock, 1, 0) == 0;
+
+    /// <summary>Releases the lane lock taken by <see cref="TryLockAtOnce"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Unlock() =>
+        // Volatile write (release), as Scope.Dispose: publishes the critical section's writes to the next holder and to
+        // lock-free readers.
+        Volatile.Write(ref _lock, 0);
+
     /// <summary>Gets whether the lane held messages when last published; read without the lock by the reader.</summary>
     public bool HasItems => _hasItems;
 
@@ -137,6 +154,38 @@ internal class Lane<T>
 
         AddAppended_NeedsLock(1);
         return false;
+    }
+
+    /// <summary>
+    /// Appends one message if the storage has room for it, as <see cref="Append_NeedsLock"/> does, and otherwise changes
+    /// nothing and returns <see langword="false"/> (the caller then takes the path that grows). No call: for the inlined
+    /// fast path of a send. The caller holds the lane lock.
+    /// </summary>
+    /// <param name="item">The message.</param>
+    /// <param name="wasEmpty"><see langword="true"/> when the lane was empty before, so the reader must be told.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryAppendInPlace_NeedsLock(T item, out bool wasEmpty)
+    {
+        AssertLockHeld();
+        var count = _count;
+        var items = _items;
+        if ((uint)count >= (uint)items.Length)
+        {
+            wasEmpty = false;
+            return false;
+        }
+
+        items[count] = item;
+        _count = count + 1;
+        wasEmpty = count == 0;
+        if (wasEmpty)
+        {
+            // The flag before the count, as in Append_NeedsLock.
+            _hasItems = true;
+        }
+
+        AddAppended_NeedsLock(1);
+        return true;
     }
 
     /// <summary>
