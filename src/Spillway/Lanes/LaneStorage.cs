@@ -56,6 +56,9 @@ internal static class LaneStorage<T>
     /// </summary>
     private static readonly Slot[][]? s_slots = CreateSlots();
 
+    /// <summary>1 once the trim after full collections is registered (see <see cref="RegisterTrim"/>).</summary>
+    private static int s_trimRegistered;
+
     /// <summary>Gets the smallest length that is pooled (tests size their storage by it).</summary>
     internal static int PooledMinimum => 1 << s_minShift;
 
@@ -113,6 +116,13 @@ internal static class LaneStorage<T>
                 // Volatile: the trim on the finalizer thread reads them; stale values are harmless (see Slot.Stamp).
                 Volatile.Write(ref slot.Stamp, GC.CollectionCount(2));
                 Volatile.Write(ref slot.ReturnedAt, Environment.TickCount64);
+                // Volatile read: a registration made on another thread is seen; a stale 0 only costs the compare-and-swap
+                // in RegisterTrim.
+                if (Volatile.Read(ref s_trimRegistered) == 0)
+                {
+                    RegisterTrim();
+                }
+
                 return;
             }
         }
@@ -179,9 +189,21 @@ internal static class LaneStorage<T>
             slots[i] = new Slot[SlotsPerLength];
         }
 
-        // Its finalizer (after a collection) reads the slots through s_slots, so it waits for this initialization to end.
-        FullCollectionCallback.Register();
         return slots;
+    }
+
+    /// <summary>
+    /// Starts the trim after full collections, once, when the first array is pooled: a process (or a test run under a
+    /// systematic scheduler) that never pools anything never runs the trim on the finalizer thread.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RegisterTrim()
+    {
+        // Compare-and-swap: two threads pooling their first arrays at once must not both register a callback.
+        if (Interlocked.CompareExchange(ref s_trimRegistered, 1, 0) == 0)
+        {
+            FullCollectionCallback.Register();
+        }
     }
 
     /// <summary>One place in the pool.</summary>
