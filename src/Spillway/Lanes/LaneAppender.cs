@@ -306,8 +306,12 @@ internal readonly struct LaneAppender<T>
         return AppendOutcome.Appended;
     }
 
-    /// <summary>The reader-side step of an append that filled an empty lane (see <see cref="FinishAppend"/>); outside the lock.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// <summary>
+    /// The reader-side step of an append that filled an empty lane (see <see cref="FinishAppend"/>), outside the lock.
+    /// Inlined, as the same step of <see cref="FinishAppend"/> always was: a tell to an idle mailbox takes it on every
+    /// message.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private AppendOutcome NotifyLaneFilled()
     {
         _set.Listener.OnLaneFilled();
