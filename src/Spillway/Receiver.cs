@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace Spillway;
@@ -59,6 +60,8 @@ public sealed class Receiver<T> : ChannelReader<T>, IDisposable
     /// <param name="item">The message, when one was taken.</param>
     /// <returns><see langword="true"/> when a message was taken.</returns>
     /// <exception cref="InvalidOperationException">Another read runs at this moment on another thread.</exception>
+    // Optimized from the first call, as Sender.TryWrite: the read's fast path inlines here (see ReceiverCore.TryRead).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override bool TryRead([MaybeNullWhen(false)] out T item) => _core.TryRead(out item);
 
     /// <summary>Looks at the message <see cref="TryRead"/> would return next, without taking it.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace Spillway;
@@ -106,6 +107,10 @@ public sealed class Sender<T> : ChannelWriter<T>, IDisposable
     /// <see langword="false"/> when this handle is completed or disposed, the receiver was disposed, or a bounded
     /// channel is full (or writes waiting for room are ahead of this one).
     /// </returns>
+    // Optimized from the first call, not after tiering: the whole send inlines here and has no virtual call for profile
+    // guidance to improve, and unoptimized it cost several times as much (measured: 21 against 7.7 ns per message with
+    // eight senders and the reader on one core, where the background compilation that tiers it up barely ran).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override bool TryWrite(T item) => _handle.TryAppend(item) < AppendOutcome.Closed;
 
     /// <summary>

@@ -31,8 +31,35 @@ internal readonly struct LaneAppender<T>
     public Lane<T> Lane => _lane;
 
     /// <summary>Offers one message to this lane and tells the reader if the lane was empty.</summary>
+    /// <remarks>
+    /// The common send (an unbounded set, the lane lock free at the first try, the set open, room in the storage) makes
+    /// no call until the lock is released, so once inlined into a send it needs no registers saved: a few loads and
+    /// stores around one compare-and-swap. Anything else lets go of the lock untouched and takes the whole path
+    /// (<see cref="TryAppendSlow"/>), which looks at everything again.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public AppendOutcome TryAppend(T item, LaneHandle<T>? owner = null)
+    {
+        var set = _set;
+        var lane = _lane;
+        if (!set.IsBounded && lane.TryLockAtOnce())
+        {
+            // Under the lane lock, as below: a close that set its flag drains this lane after taking the lock.
+            if (!IsReleased_NeedsLock(owner) && !set.IsClosed && lane.TryAppendInPlace_NeedsLock(item, out var wasEmpty))
+            {
+                lane.Unlock();
+                return wasEmpty ? NotifyLaneFilled() : AppendOutcome.Appended;
+            }
+
+            lane.Unlock();
+        }
+
+        return TryAppendSlow(item, owner);
+    }
+
+    /// <summary>The whole of <see cref="TryAppend"/>: bounded sets, a contended lock, a refusal, a lane that must grow.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private AppendOutcome TryAppendSlow(T item, LaneHandle<T>? owner)
     {
         var set = _set;
         if (set.IsBounded && !set.TryReserve(1))
@@ -294,6 +321,18 @@ internal readonly struct LaneAppender<T>
         }
 
         return AppendOutcome.Appended;
+    }
+
+    /// <summary>
+    /// The reader-side step of an append that filled an empty lane (see <see cref="FinishAppend"/>), outside the lock.
+    /// Inlined, as the same step of <see cref="FinishAppend"/> always was: a tell to an idle mailbox takes it on every
+    /// message.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private AppendOutcome NotifyLaneFilled()
+    {
+        _set.Listener.OnLaneFilled();
+        return AppendOutcome.AppendedToEmptyLane;
     }
 
     /// <summary>Gets whether an append to this lane could succeed right now (the owner, if any, not released).</summary>

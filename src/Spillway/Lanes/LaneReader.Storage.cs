@@ -91,8 +91,18 @@ internal sealed partial class LaneReader<T>
                 {
                     Lane<T>.StoreSpare(ref _spare, _batch);
                 }
+                else
+                {
+                    LaneStorage<T>.Return(_batch);
+                }
 
                 _batch = [];
+            }
+
+            if (!keepWeakly && Lane<T>.TakeSpare(_spare, needed: 0) is { } spare)
+            {
+                // A spare an earlier trim kept weakly goes to the pool too: a trim that keeps nothing weakly keeps nothing.
+                LaneStorage<T>.Return(spare);
             }
 
             if (_batchTags is { } tags && tags.Capacity > keepElements)
@@ -107,6 +117,22 @@ internal sealed partial class LaneReader<T>
             largest = _batch.Length;
         }
 
+        _largestSeen = Math.Max(largest, TrimLanes(keepElements, keepWeakly));
+        return _largestSeen <= keepElements;
+    }
+
+    /// <summary>
+    /// Gives back the storage of every empty lane, keeping none of it (see <see cref="LaneStorage{T}"/>), and leaves the
+    /// reader's own batch alone: safe while a span handed out by <see cref="TryReadBatch"/> may still be read on another
+    /// thread, so the channel's end calls it from whichever thread sees the end.
+    /// </summary>
+    public void ReleaseLaneStorage() => TrimLanes(keepElements: 0, keepWeakly: false);
+
+    /// <summary>The lane half of <see cref="TrimStorage"/>.</summary>
+    /// <returns>The longest storage a lane keeps.</returns>
+    private int TrimLanes(int keepElements, bool keepWeakly)
+    {
+        var largest = 0;
         var inUse = _set.LanesInUse;
         for (var i = 0; i < inUse; i++)
         {
@@ -129,8 +155,7 @@ internal sealed partial class LaneReader<T>
             largest = Math.Max(largest, length);
         }
 
-        _largestSeen = largest;
-        return largest <= keepElements;
+        return largest;
     }
 
     /// <summary>
@@ -156,7 +181,11 @@ internal sealed partial class LaneReader<T>
         var peak = _recentPeak;
         if (length / 4 > peak)
         {
-            _batch = new T[Math.Max(SwapShrinkFloor, (int)BitOperations.RoundUpToPowerOf2((uint)peak * 2))];
+            // The storage is recycled (cleared where it holds references) and ours alone: it goes back to the pool, and the
+            // smaller storage comes from there.
+            var shed = _batch;
+            _batch = LaneStorage<T>.Rent(Math.Max(SwapShrinkFloor, (int)BitOperations.RoundUpToPowerOf2((uint)peak * 2)));
+            LaneStorage<T>.Return(shed);
         }
     }
 

@@ -17,7 +17,11 @@ namespace Spillway;
 /// bring them back down. At a swap, storage far larger than the recent batches (more than four times a slowly decaying
 /// peak) is replaced by smaller storage before it is handed to a lane, so steady small traffic after a burst sheds the
 /// burst's arrays within a few hundred takes. And <see cref="TrimStorage"/> gives back what an idle reader holds: the
-/// channel calls it when its reader parks (<see cref="TrimBeforePark"/>), an actor a second after it went idle.
+/// channel calls it when its reader parks (<see cref="TrimBeforePark"/>), an actor a second after it went idle. A
+/// channel that has ended gives everything back (<see cref="ReleaseLaneStorage"/>, then the reader's own batch). Arrays
+/// of a reference-free message type that are let go on any of these paths, or outgrown by a lane, go to a small
+/// process-wide pool and are taken from there when a lane grows (<see cref="LaneStorage{T}"/>), which drops what sat
+/// unused through a full garbage collection.
 /// </para>
 /// <para>
 /// Tags: a message appended with <see cref="LaneHandle{T}.TryAppendTagged"/> carries an object (an ask's pending
@@ -87,6 +91,28 @@ internal sealed partial class LaneReader<T>
         if (index < _stopAt)
         {
             item = _batch[index];
+            _index = index + 1;
+            return true;
+        }
+
+        item = default;
+        return false;
+    }
+
+    /// <summary>
+    /// The fastest read: the next message of the current batch when at least one more stays unread after it (up to the
+    /// next barrier), so the batch needs no recycling and the caller no further check. One compare.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadBufferedBeforeLast([MaybeNullWhen(false)] out T item)
+    {
+        var index = _index;
+        var batch = _batch;
+
+        // The second compare is always true (the stop is never past the batch) and lets the JIT drop the bounds check.
+        if (index + 1 < _stopAt && (uint)index < (uint)batch.Length)
+        {
+            item = batch[index];
             _index = index + 1;
             return true;
         }

@@ -63,12 +63,28 @@ internal sealed partial class ReceiverCore<T>
         }
 
         var drained = _reader.IsDrainedAndDone();
+        if (drained)
+        {
+            // The lanes only: this may run on a sender's or a disposing thread while the reader still reads the span of
+            // its last TryReadBatch, which must stay intact until its next read (that read releases the batch).
+            _reader.ReleaseLaneStorage();
+        }
+
         Volatile.Write(ref _readerGuard, ReaderGuard.Free);
         if (drained)
         {
             CompleteReader();
         }
     }
+
+    /// <summary>
+    /// Gives every array the reader and the lanes hold back to the storage pool (see <see cref="LaneStorage{T}"/>), once
+    /// the channel is drained and no message can come: a finished channel that is still referenced holds no storage, and
+    /// the next channel takes the arrays back instead of faulting in fresh memory. The caller holds the reader guard and
+    /// is the reader itself, or claimed its parked wait (whose batch was recycled before it parked): no span handed out
+    /// earlier is still valid.
+    /// </summary>
+    private void ReleaseStorageAtEnd() => _reader.TrimStorage(keepElements: 0, keepWeakly: false);
 
     private void CompleteReader()
     {

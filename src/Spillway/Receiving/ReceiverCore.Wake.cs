@@ -28,6 +28,7 @@ internal sealed partial class ReceiverCore<T>
             }
             else
             {
+                ReleaseStorageAtEnd();
                 CompleteReader();
                 ExitReadWithEmptyBatch();
                 CompleteWaitAtEnd(parked);

@@ -93,9 +93,53 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
     // Once closed, everything queued is dropped, including a batch a concurrent read kept past the Dispose.
     public int Count => Set.IsClosed ? 0 : Set.CountQueuedInLanes() + _reader.BufferedCount;
 
+    /// <summary>
+    /// Takes the next message without waiting. The fast path (inlined into <see cref="Receiver{T}.TryRead"/>) covers
+    /// the common read: an unbounded channel, still open, whose batch holds more than this message. It takes the guard,
+    /// reads and releases the guard with no call, so the method needs no frame; everything else continues out of line in
+    /// tail position.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryRead([MaybeNullWhen(false)] out T item)
     {
+        // Compare-and-swap, as in EnterRead: detects a second reader instead of letting two threads share one batch.
+        if (!_isBounded && Interlocked.CompareExchange(ref _readerGuard, ReaderGuard.Busy, ReaderGuard.Free) == ReaderGuard.Free)
+        {
+            // The closed check after taking the guard, as EnterRead does: a Dispose that ran during the previous read left
+            // its batch for us to drop, so no read after a Dispose returns a dropped message.
+            if (!Set.IsClosed && _reader.TryReadBufferedBeforeLast(out item))
+            {
+                // Plain release: the batch still holds messages, so nothing can complete while we are busy.
+                Volatile.Write(ref _readerGuard, ReaderGuard.Free);
+                return true;
+            }
+
+            return TryReadEntered(out item);
+        }
+
+        return TryReadSlow(out item);
+    }
+
+    /// <summary>The whole of <see cref="TryRead"/>: takes the guard (or fails on a concurrent read), then reads.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryReadSlow([MaybeNullWhen(false)] out T item)
+    {
         EnterRead();
+        return TryReadEntered(out item);
+    }
+
+    /// <summary>
+    /// <see cref="TryRead"/> once the guard is held, from the closed check on: a bounded channel, the last message of a
+    /// batch (which recycles it), or the next lane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryReadEntered([MaybeNullWhen(false)] out T item)
+    {
+        if (Set.IsClosed)
+        {
+            DiscardAfterClose();
+        }
+
         if (_reader.TryRead(out item))
         {
             if (_reader.HasBuffered)
@@ -174,6 +218,7 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
             if (_reader.IsDrainedAndDone())
             {
                 waiter?.Disarm();
+                ReleaseStorageAtEnd();
                 ExitReadWithEmptyBatch();
                 var error = Set.CompletionError;
                 return error is null || Set.IsClosed

@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+
+namespace Spillway;
+
+/// <summary>
+/// A lane's storage: how it grows (from the storage pool, see <see cref="LaneStorage{T}"/>), and how an empty lane gives
+/// it back (<see cref="TrimIfEmpty_NeedsLock"/>), keeping it weakly or returning it to the pool.
+/// </summary>
+internal partial class Lane<T>
+{
+    /// <summary>
+    /// Gives back storage longer than <paramref name="keepElements"/> if the lane is empty: the lane starts again from
+    /// no storage and grows on its next append. With <paramref name="keepWeakly"/> the old storage stays reachable
+    /// through a weak reference, and the next growth takes it back unless a garbage collection took it first, so a
+    /// lane that is busy again soon reallocates nothing; without it, the old storage (and a spare an earlier trim kept)
+    /// goes to the storage pool (<see cref="LaneStorage{T}"/>). The tag list is dropped too when it is longer than the
+    /// keep. The caller holds the lane lock.
+    /// </summary>
+    /// <returns>The storage length the lane keeps.</returns>
+    public int TrimIfEmpty_NeedsLock(int keepElements, bool keepWeakly)
+    {
+        AssertLockHeld();
+        if (_count != 0)
+        {
+            return _items.Length;
+        }
+
+        if (_items.Length > keepElements)
+        {
+            // An empty lane's storage holds no references: the swap hands it cleared storage and Clear clears it.
+            if (keepWeakly)
+            {
+                StoreSpare(ref _spare, _items);
+            }
+            else
+            {
+                LaneStorage<T>.Return(_items);
+            }
+
+            _items = [];
+        }
+
+        if (!keepWeakly && TakeSpare(_spare, needed: 0) is { } spare)
+        {
+            // A spare an earlier trim kept weakly goes to the pool too: a trim that keeps nothing weakly keeps nothing.
+            LaneStorage<T>.Return(spare);
+        }
+
+        if (_tags is { } tags && tags.Capacity > keepElements)
+        {
+            _tags = null;
+        }
+
+        return _items.Length;
+    }
+
+    /// <summary>Keeps <paramref name="storage"/> weakly in <paramref name="spare"/>, creating the reference once.</summary>
+    internal static void StoreSpare(ref WeakReference<T[]>? spare, T[] storage)
+    {
+        if (spare is null)
+        {
+            spare = new WeakReference<T[]>(storage);
+        }
+        else
+        {
+            spare.SetTarget(storage);
+        }
+    }
+
+    /// <summary>
+    /// Takes back the storage kept in <paramref name="spare"/> if it is still alive and at least <paramref name="needed"/>
+    /// long; a live spare that is too short goes to the pool (<see cref="LaneStorage{T}"/>). Either way the reference is
+    /// emptied.
+    /// </summary>
+    internal static T[]? TakeSpare(WeakReference<T[]>? spare, int needed)
+    {
+        if (spare is null || !spare.TryGetTarget(out var kept))
+        {
+            return null;
+        }
+
+        spare.SetTarget(null!);
+        if (kept.Length >= needed)
+        {
+            return kept;
+        }
+
+        // Too small for what is needed now: nobody else refers to it, so it goes to the pool instead.
+        LaneStorage<T>.Return(kept);
+        return null;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T[] Grow_NeedsLock(int needed)
+    {
+        var newLength = Math.Max(Math.Max(needed, MinimumGrowth), _items.Length * 2);
+
+        // Storage a trim kept weakly comes back first, so a lane that idled and is busy again reallocates nothing.
+        // Pooled or uninitialized (see LaneStorage): only the slots below the count are ever read, and each is written
+        // first; storage for a type that holds references comes back zeroed anyway. For a large lane this skips clearing
+        // (and, pooled, faulting in) megabytes the appends are about to overwrite, under the lane lock.
+        var grown = TakeSpare(_spare, needed) ?? LaneStorage<T>.Rent(newLength);
+        var old = _items;
+        Array.Copy(old, grown, _count);
+        _items = grown;
+
+        // The old storage is the lane's alone (the reader swapped its own storage out for it, or a spare was taken back),
+        // so it can go back to the pool as it is: its slots are copies of messages the lane still holds. Types whose
+        // storage would need clearing are never pooled.
+        LaneStorage<T>.Return(old);
+        return grown;
+    }
+}
