@@ -34,6 +34,35 @@ public sealed class LaneStoragePoolTests
     }
 
     [Test]
+    public void GrowReadTrim_SetThatPoolsStorage_GivesOutgrownArraysToThePool() =>
+        Assert.That(GrowReadTrimAndCountPooled<ChannelProbe>(poolsStorage: true, static i => new ChannelProbe(i)), Is.GreaterThan(0));
+
+    [Test]
+    public void GrowReadTrim_MailboxSetThatDoesNotPool_GivesNothingToThePool() =>
+        // An actor mailbox's set does not pool (it lives long; see Lane<T>.PoolsStorage): its lanes' outgrown and trimmed
+        // arrays go to the collector, not to the process-wide pool.
+        Assert.That(GrowReadTrimAndCountPooled<MailboxProbe>(poolsStorage: false, static i => new MailboxProbe(i)), Is.Zero);
+
+    /// <summary>Grows a one-lane set past the pooled sizes, reads it dry, trims it, and counts the pool's arrays of <typeparamref name="TProbe"/>.</summary>
+    private static int GrowReadTrimAndCountPooled<TProbe>(bool poolsStorage, Func<int, TProbe> create)
+    {
+        var set = new LaneSet<TProbe>(1, capacity: null, new QuietLaneListener(), poolsStorage: poolsStorage);
+        var handle = LaneHandle<TProbe>.CreateUncounted(set);
+        var reader = new LaneReader<TProbe>(set);
+        for (var i = 0; i < 20_000; i++)
+        {
+            handle.TryAppend(create(i));
+        }
+
+        while (reader.TryRead(out _))
+        {
+        }
+
+        reader.TrimStorage(keepElements: 0, keepWeakly: false);
+        return LaneStorage<TProbe>.PooledCountForTest();
+    }
+
+    [Test]
     public void WriteRead_BurstsBetweenSmallTrafficOnOneChannel_AllocateNothingOnceWarm()
     {
         // Each cycle grows the lane for a burst, then sheds the burst's storage at the swaps as one-message traffic lets
@@ -256,4 +285,10 @@ public sealed class LaneStoragePoolTests
 
     /// <summary>As <see cref="PoolProbe"/>, for the trim test.</summary>
     private readonly record struct AgeProbe(int Value);
+
+    /// <summary>A reference-free message type only the mailbox case of <see cref="GrowReadTrimAndCountPooled"/> uses.</summary>
+    private readonly record struct MailboxProbe(long Value);
+
+    /// <summary>A reference-free message type only the channel case of <see cref="GrowReadTrimAndCountPooled"/> uses.</summary>
+    private readonly record struct ChannelProbe(long Value);
 }

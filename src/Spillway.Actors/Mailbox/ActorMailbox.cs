@@ -89,7 +89,9 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
     protected ActorMailbox(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options)
         : base(system, parent, name, strategy)
     {
-        _reader = new LaneReader<TMsg>(new LaneSet<TMsg>(options.MailboxLanes, options.MailboxCapacity, this, options.MailboxOverflow == MailboxOverflow.DropOldest));
+        // Not pooled: a mailbox lives long, and the process-wide pool of lane storage only helps channels that are created
+        // and ended one after another (see Lane<T>.PoolsStorage).
+        _reader = new LaneReader<TMsg>(new LaneSet<TMsg>(options.MailboxLanes, options.MailboxCapacity, this, options.MailboxOverflow == MailboxOverflow.DropOldest, poolsStorage: false));
     }
 
     /// <summary>Gets the mailbox's lanes (the reader's; the mailbox keeps no second reference to them).</summary>

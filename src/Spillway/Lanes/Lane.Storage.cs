@@ -34,16 +34,16 @@ internal partial class Lane<T>
             }
             else
             {
-                LaneStorage<T>.Return(_items);
+                ReturnStorage(_items);
             }
 
             _items = [];
         }
 
-        if (!keepWeakly && TakeSpare(_spare, needed: 0) is { } spare)
+        if (!keepWeakly && TakeSpare(_spare, needed: 0, _poolsStorage) is { } spare)
         {
             // A spare an earlier trim kept weakly goes to the pool too: a trim that keeps nothing weakly keeps nothing.
-            LaneStorage<T>.Return(spare);
+            ReturnStorage(spare);
         }
 
         if (_tags is { } tags && tags.Capacity > keepElements)
@@ -72,7 +72,7 @@ internal partial class Lane<T>
     /// long; a live spare that is too short goes to the pool (<see cref="LaneStorage{T}"/>). Either way the reference is
     /// emptied.
     /// </summary>
-    internal static T[]? TakeSpare(WeakReference<T[]>? spare, int needed)
+    internal static T[]? TakeSpare(WeakReference<T[]>? spare, int needed, bool pooled)
     {
         if (spare is null || !spare.TryGetTarget(out var kept))
         {
@@ -85,8 +85,12 @@ internal partial class Lane<T>
             return kept;
         }
 
-        // Too small for what is needed now: nobody else refers to it, so it goes to the pool instead.
-        LaneStorage<T>.Return(kept);
+        // Too small for what is needed now: nobody else refers to it, so it goes to the pool instead (if pooled).
+        if (pooled)
+        {
+            LaneStorage<T>.Return(kept);
+        }
+
         return null;
     }
 
@@ -99,7 +103,7 @@ internal partial class Lane<T>
         // Pooled or uninitialized (see LaneStorage): only the slots below the count are ever read, and each is written
         // first; storage for a type that holds references comes back zeroed anyway. For a large lane this skips clearing
         // (and, pooled, faulting in) megabytes the appends are about to overwrite, under the lane lock.
-        var grown = TakeSpare(_spare, needed) ?? LaneStorage<T>.Rent(newLength);
+        var grown = TakeSpare(_spare, needed, _poolsStorage) ?? (_poolsStorage ? LaneStorage<T>.Rent(newLength) : GC.AllocateUninitializedArray<T>(newLength));
         var old = _items;
         Array.Copy(old, grown, _count);
         _items = grown;
@@ -107,7 +111,16 @@ internal partial class Lane<T>
         // The old storage is the lane's alone (the reader swapped its own storage out for it, or a spare was taken back),
         // so it can go back to the pool as it is: its slots are copies of messages the lane still holds. Types whose
         // storage would need clearing are never pooled.
-        LaneStorage<T>.Return(old);
+        ReturnStorage(old);
         return grown;
+    }
+
+    /// <summary>Gives storage nobody refers to any more back to the pool, if this lane's storage is pooled.</summary>
+    private protected void ReturnStorage(T[] storage)
+    {
+        if (_poolsStorage)
+        {
+            LaneStorage<T>.Return(storage);
+        }
     }
 }

@@ -93,16 +93,16 @@ internal sealed partial class LaneReader<T>
                 }
                 else
                 {
-                    LaneStorage<T>.Return(_batch);
+                    ReturnStorage(_batch);
                 }
 
                 _batch = [];
             }
 
-            if (!keepWeakly && Lane<T>.TakeSpare(_spare, needed: 0) is { } spare)
+            if (!keepWeakly && Lane<T>.TakeSpare(_spare, needed: 0, _set.PoolsStorage) is { } spare)
             {
                 // A spare an earlier trim kept weakly goes to the pool too: a trim that keeps nothing weakly keeps nothing.
-                LaneStorage<T>.Return(spare);
+                ReturnStorage(spare);
             }
 
             if (_batchTags is { } tags && tags.Capacity > keepElements)
@@ -169,7 +169,7 @@ internal sealed partial class LaneReader<T>
         var length = _batch.Length;
         if (length == 0)
         {
-            if (Lane<T>.TakeSpare(_spare, needed: 1) is { } spare)
+            if (Lane<T>.TakeSpare(_spare, needed: 1, _set.PoolsStorage) is { } spare)
             {
                 _batch = spare;
                 _largestSeen = Math.Max(_largestSeen, spare.Length);
@@ -184,8 +184,9 @@ internal sealed partial class LaneReader<T>
             // The storage is recycled (cleared where it holds references) and ours alone: it goes back to the pool, and the
             // smaller storage comes from there.
             var shed = _batch;
-            _batch = LaneStorage<T>.Rent(Math.Max(SwapShrinkFloor, (int)BitOperations.RoundUpToPowerOf2((uint)peak * 2)));
-            LaneStorage<T>.Return(shed);
+            var smaller = Math.Max(SwapShrinkFloor, (int)BitOperations.RoundUpToPowerOf2((uint)peak * 2));
+            _batch = _set.PoolsStorage ? LaneStorage<T>.Rent(smaller) : GC.AllocateUninitializedArray<T>(smaller);
+            ReturnStorage(shed);
         }
     }
 
@@ -230,6 +231,15 @@ internal sealed partial class LaneReader<T>
             // on two cores at once would otherwise share a cache line. Idle mailboxes keep their tiny arrays.
             _batch = new T[s_cacheLineElements];
             _smallTakes = 0;
+        }
+    }
+
+    /// <summary>Gives storage the reader let go back to the pool, if its set's storage is pooled (a channel's).</summary>
+    private void ReturnStorage(T[] storage)
+    {
+        if (_set.PoolsStorage)
+        {
+            LaneStorage<T>.Return(storage);
         }
     }
 }

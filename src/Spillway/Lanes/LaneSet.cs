@@ -84,7 +84,13 @@ internal sealed partial class LaneSet<T> : Lane<T>
     /// </summary>
     private object WriterWaitersLock => this;
 
-    public LaneSet(int laneCount, int? capacity, ILaneListener listener, bool dropsOldestWhenFull = false)
+    /// <param name="laneCount">The lane slots.</param>
+    /// <param name="capacity">The soft bound on queued messages, or <see langword="null"/>.</param>
+    /// <param name="listener">Told when a lane fills.</param>
+    /// <param name="dropsOldestWhenFull">Whether a full set drops its oldest message to make room.</param>
+    /// <param name="poolsStorage">Whether the lanes' storage comes from the process-wide pool (a channel's; see <see cref="Lane{T}.PoolsStorage"/>).</param>
+    public LaneSet(int laneCount, int? capacity, ILaneListener listener, bool dropsOldestWhenFull = false, bool poolsStorage = true)
+        : base(poolsStorage)
     {
         Debug.Assert(laneCount >= 1, "Options are validated before a lane set is built.");
         _laneCount = laneCount;
@@ -247,7 +253,7 @@ internal sealed partial class LaneSet<T> : Lane<T>
 
         // CAS: two handles racing to create the same lane must end up sharing one; the loser's lane is garbage. Padded:
         // lanes past the first are made one after another for senders on different threads (see PaddedLane).
-        var created = new PaddedLane<T>();
+        var created = new PaddedLane<T>(PoolsStorage);
         return Interlocked.CompareExchange(ref lanes[index], created, null) ?? created;
     }
 

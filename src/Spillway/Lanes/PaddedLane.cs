@@ -8,7 +8,7 @@ namespace Spillway;
 /// reference, and an idle mailbox should not carry 64 bytes for a neighbour it does not have.
 /// </summary>
 /// <remarks>Thread-safety: as <see cref="Lane{T}"/>; the padding is never touched.</remarks>
-internal sealed class PaddedLane<T> : Lane<T>
+internal sealed class PaddedLane<T>(bool poolsStorage) : Lane<T>(poolsStorage)
 {
 #pragma warning disable IDE0051, CS0169 // The field exists only for its size.
     private CacheLinePadding _padding;
