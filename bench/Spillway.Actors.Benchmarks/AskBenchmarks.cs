@@ -5,7 +5,8 @@ namespace Spillway.Actors.Benchmarks;
 /// <summary>
 /// Request-reply: <see cref="Askers"/> concurrent askers each await <see cref="AsksPerRound"/> / <see cref="Askers"/>
 /// asks in a row to one actor that answers. Akka.NET is the baseline; the hand-written ActionBlock with a
-/// TaskCompletionSource per request is the floor a runtime is measured against. Bytes per ask from the memory
+/// TaskCompletionSource per request is measured three ways (<see cref="HandWrittenReply"/>): continuations inline (the
+/// floor: one thread, no time-out), asynchronous, and awaited with the runtimes' time-out. Bytes per ask from the memory
 /// diagnoser (the asking side's allocations included).
 /// </summary>
 [Config(typeof(ActorBenchmarkConfig))]
@@ -27,6 +28,12 @@ public class AskBenchmarks
     [GlobalSetup(Target = nameof(ActionBlockByHand))]
     public void SetupActionBlock() => _contestant = new ActionBlockAskContestant();
 
+    [GlobalSetup(Target = nameof(ActionBlockAsyncContinuations))]
+    public void SetupActionBlockAsync() => _contestant = new ActionBlockAskContestant(HandWrittenReply.AsynchronousContinuations);
+
+    [GlobalSetup(Target = nameof(ActionBlockWithTimeout))]
+    public void SetupActionBlockWithTimeout() => _contestant = new ActionBlockAskContestant(HandWrittenReply.WithTimeout);
+
     [GlobalSetup(Target = nameof(Spillway))]
     public void SetupSpillway() => _contestant = new SpillwayAskContestant();
 
@@ -41,6 +48,12 @@ public class AskBenchmarks
 
     [Benchmark(OperationsPerInvoke = AsksPerRound)]
     public Task ActionBlockByHand() => Round();
+
+    [Benchmark(OperationsPerInvoke = AsksPerRound)]
+    public Task ActionBlockAsyncContinuations() => Round();
+
+    [Benchmark(OperationsPerInvoke = AsksPerRound)]
+    public Task ActionBlockWithTimeout() => Round();
 
     [Benchmark(OperationsPerInvoke = AsksPerRound)]
     public Task Spillway() => Round();
