@@ -178,18 +178,10 @@ internal sealed partial class AskTimeouts
             for (var i = 0; i < _count; i++)
             {
                 var operation = _heap[i];
-                if (!operation.IsArmed(out _, out _))
+                if (!operation.IsArmed(out _, out _) && !LetGoUnlessArmedMeanwhile(operation))
                 {
-                    // The handshake of Drop: an ask arming it meanwhile is either seen here or takes the locked path.
-                    Interlocked.Exchange(ref operation.HeapOwner, null);
-                    if (!operation.IsArmed(out _, out var deadline))
-                    {
-                        operation.HeapIndex = -1;
-                        continue;
-                    }
-
-                    operation.HeapKey = Math.Min(operation.HeapKey, deadline);
-                    Volatile.Write(ref operation.HeapOwner, this);
+                    operation.HeapIndex = -1;
+                    continue;
                 }
 
                 _heap[kept] = operation;
@@ -300,17 +292,31 @@ internal sealed partial class AskTimeouts
     private void Drop(AskOperation operation)
     {
         RemoveAt(0);
+        if (LetGoUnlessArmedMeanwhile(operation))
+        {
+            Push(operation);
+        }
+    }
 
+    /// <summary>
+    /// Lets go of an operation seen serving no armed ask (clears its owner), unless an ask armed it meanwhile: then it
+    /// stays this heap's, keyed at that ask's deadline, and the caller keeps it in the heap. Under the lock.
+    /// </summary>
+    /// <returns><see langword="true"/> when an ask armed it meanwhile.</returns>
+    private bool LetGoUnlessArmedMeanwhile(AskOperation operation)
+    {
         // Interlocked (a full fence) between clearing the owner and reading the deadline again: pairs with Add's fence.
         // An ask that stored its deadline before it is seen here and keeps its place; one that stores it after reads no
         // owner and takes the locked path.
         Interlocked.Exchange(ref operation.HeapOwner, null);
-        if (operation.IsArmed(out _, out var deadline))
+        if (!operation.IsArmed(out _, out var deadline))
         {
-            operation.HeapKey = deadline;
-            Volatile.Write(ref operation.HeapOwner, this);
-            Push(operation);
+            return false;
         }
+
+        operation.HeapKey = deadline;
+        Volatile.Write(ref operation.HeapOwner, this);
+        return true;
     }
 
     /// <summary>Moves the top operation's key up to <paramref name="deadline"/>, the deadline of the ask it serves now.</summary>

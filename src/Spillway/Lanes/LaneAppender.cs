@@ -59,27 +59,8 @@ internal readonly struct LaneAppender<T>
 
     /// <summary>The whole of <see cref="TryAppend"/>: bounded sets, a contended lock, a refusal, a lane that must grow.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private AppendOutcome TryAppendSlow(T item, LaneHandle<T>? owner)
-    {
-        var set = _set;
-        if (set.IsBounded && !set.TryReserve(1))
-        {
-            return set.IsClosed ? AppendOutcome.Closed : AppendOutcome.Full;
-        }
-
-        bool accepted;
-        var wasEmpty = false;
-        using (_lane.Lock())
-        {
-            accepted = !IsReleased_NeedsLock(owner) && !set.IsClosed;
-            if (accepted)
-            {
-                wasEmpty = _lane.Append_NeedsLock(item);
-            }
-        }
-
-        return FinishAppend(accepted, wasEmpty, 1);
-    }
+    private AppendOutcome TryAppendSlow(T item, LaneHandle<T>? owner) =>
+        TryAppendOne(item, tag: null, barrier: false, marks: default, whileSealed: false, owner);
 
     /// <summary>The most lanes whose barrier marks are read into a stack buffer; a set with more allocates them.</summary>
     private const int MaxMarksOnStack = 32;
@@ -93,15 +74,9 @@ internal readonly struct LaneAppender<T>
     /// </summary>
     public AppendOutcome TryAppendWhileSealed(T item, object? tag = null, bool barrier = false, LaneHandle<T>? owner = null)
     {
-        if (!barrier || tag is null)
-        {
-            return TryAppendOne(item, tag, barrier: false, marks: default, whileSealed: true, owner);
-        }
-
-        var inUse = _set.LanesInUse;
-        var marks = inUse <= MaxMarksOnStack ? stackalloc long[MaxMarksOnStack] : new long[inUse];
-        marks = marks[..inUse];
-        return TryAppendOne(item, tag, _set.SnapshotAppendedCounts(_lane, marks), marks, whileSealed: true, owner);
+        return barrier && tag is not null
+            ? TryAppendWithMarks(item, tag, whileSealed: true, owner)
+            : TryAppendOne(item, tag, barrier: false, marks: default, whileSealed: true, owner);
     }
 
     /// <summary>
@@ -134,13 +109,20 @@ internal readonly struct LaneAppender<T>
     public AppendOutcome TryAppendBarrier(T item, object tag, LaneHandle<T>? owner = null)
     {
         ArgumentNullException.ThrowIfNull(tag);
+        return TryAppendWithMarks(item, tag, whileSealed: false, owner);
+    }
 
-        // The marks before the append (see the remarks), on the stack: the lane's tag list keeps a copy in storage it
-        // reuses, so a barrier allocates nothing in steady state (a request-reply loop appends one per ask).
+    /// <summary>
+    /// Reads the barrier's marks (see <see cref="TryAppendBarrier"/>'s remarks) before the append, on the stack: the lane's
+    /// tag list keeps a copy in storage it reuses, so a barrier allocates nothing in steady state (a request-reply loop
+    /// appends one per ask).
+    /// </summary>
+    private AppendOutcome TryAppendWithMarks(T item, object tag, bool whileSealed, LaneHandle<T>? owner)
+    {
         var inUse = _set.LanesInUse;
         var marks = inUse <= MaxMarksOnStack ? stackalloc long[MaxMarksOnStack] : new long[inUse];
         marks = marks[..inUse];
-        return TryAppendOne(item, tag, _set.SnapshotAppendedCounts(_lane, marks), marks, whileSealed: false, owner);
+        return TryAppendOne(item, tag, _set.SnapshotAppendedCounts(_lane, marks), marks, whileSealed, owner);
     }
 
     /// <summary>
