@@ -49,6 +49,7 @@ public sealed partial class ActorSystem : IAsyncDisposable
         _deadLetterLog = new DeadLetterLog(Logger, TimeProvider);
         MailboxTotals = new MailboxTotals(_topLevel, options.Name);
         Metrics = new ActorMetrics(options.MeterFactory, Scheduler, options.Name, MailboxTotals, options.LaneDepthSampleInterval, options.TimeProvider);
+        LaneDepthEpoch = Metrics.SampleEpochBox;
         MailboxTrimmer = new MailboxTrimmer(options.TimeProvider);
         AskTimeouts = new AskTimeouts(options.TimeProvider, eager: Scheduler.WantsDeterministicAskTimeouts);
         Scheduler.FailureLogger = Logger;
@@ -91,6 +92,12 @@ public sealed partial class ActorSystem : IAsyncDisposable
     internal AskTimeouts AskTimeouts { get; }
 
     internal ActorMetrics Metrics { get; }
+
+    /// <summary>
+    /// Gets the box holding <see cref="ActorMetrics.SampleEpoch"/>, held here as well so that an actor's lane take reads
+    /// the epoch two loads away from its cell rather than three (see ActorMailbox's lane-depth sampling).
+    /// </summary>
+    internal LaneDepthEpoch LaneDepthEpoch { get; }
 
     /// <summary>Gets the callbacks of the observed mailbox instruments and the totals of stopped actors.</summary>
     internal MailboxTotals MailboxTotals { get; }

@@ -57,8 +57,20 @@ internal sealed partial class ActorCell<TMsg>
         var bounded = IsBounded;
         var processed = 0;
         var turnSize = System.TurnSize;
-        while (processed < turnSize || RenewTurnIfQuiet(worker, ref processed))
+        while (true)
         {
+            if (processed >= turnSize)
+            {
+                // Not a ref parameter: a local whose address is taken lives on the stack for the whole method, and this
+                // one is read and written once per message.
+                if (!RenewTurnIfQuiet(worker))
+                {
+                    break;
+                }
+
+                processed = 0;
+            }
+
             if (processed != 0 && !MayHaveMessages())
             {
                 // The batch is used up and no lane holds more (the unlocked hint; the mailbox looks again after going
@@ -193,9 +205,9 @@ internal sealed partial class ActorCell<TMsg>
     /// take it, every budget, for as long as its senders keep up. Fairness is unchanged: the question is asked again at
     /// the end of every budget, and any mailbox or next-slot item waiting makes the turn yield as before.
     /// </summary>
-    /// <returns><see langword="true"/> when the turn goes on (<paramref name="processed"/> is reset).</returns>
+    /// <returns><see langword="true"/> when the turn goes on (the caller starts a new count of messages).</returns>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool RenewTurnIfQuiet(SchedulerWorker? worker, ref int processed)
+    private bool RenewTurnIfQuiet(SchedulerWorker? worker)
     {
         // Only on a dedicated worker (a pool thread is the pool's to share), and never while a stop waits for the turn.
         if (worker is null || IsStopRequested || !worker.IsQuiet)
@@ -204,7 +216,6 @@ internal sealed partial class ActorCell<TMsg>
         }
 
         worker.NoteTurnRenewed();
-        processed = 0;
         return true;
     }
 

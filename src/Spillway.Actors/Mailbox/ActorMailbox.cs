@@ -73,10 +73,11 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
     private long _processedTotal;
 
     /// <summary>
-    /// Lanes taken so far, for lane-depth sampling (wraps harmlessly); touched only by the running turn. 16 bits, so an
+    /// Lane takes left before the next count-based lane-depth sample: zero means the next take is recorded (the first
+    /// take always is), which sets it back to the interval minus one. Touched only by the running turn. 16 bits, so an
     /// idle cell is a word smaller: sampling intervals up to 65,536 (the internal option's values) sample exactly.
     /// </summary>
-    private ushort _lanesTaken;
+    private ushort _takesUntilSample;
 
     /// <summary>
     /// The low 16 bits of the system's <see cref="ActorMetrics.SampleEpoch"/> when this actor last recorded a lane depth;
@@ -236,7 +237,7 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool TryReadTakingLane([MaybeNullWhen(false)] out TMsg message)
     {
-        var read = _reader.TryReadSlow(out message, out var laneTaken);
+        var read = _reader.TryReadSlowInlined(out message, out var laneTaken);
         if (laneTaken != 0)
         {
             SampleLaneDepth(laneTaken);
@@ -247,19 +248,36 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
 
     /// <summary>
     /// A lane taken by the running turn (see the fields). With no listener this is all a take costs the metrics: a
-    /// count, and one plain read of the system's epoch (no clock). Sampled: the first take, then one in the interval
+    /// countdown, and one plain read of the system's epoch (no clock). Sampled: the first take, then one in the interval
     /// (see ActorMetrics.LaneDepthSampleInterval), and the first take of every epoch (second), so a slow consumer that
     /// takes few lanes is still seen. Sent is not counted here: the lanes count every append (see SentTotal).
     /// </summary>
+    /// <remarks>
+    /// Every take pays this (a ping-pong hop takes one lane), so the common case is kept to two loads from the system
+    /// (<see cref="ActorSystem.LaneDepthEpoch"/>, a box the system holds directly, not through the metrics object) and a
+    /// decrement; the metrics object and the actor's type tag are only touched by a take that is recorded.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void SampleLaneDepth(int count)
     {
-        var metrics = Metrics;
-        var epoch = (ushort)metrics.SampleEpoch;
-        if ((_lanesTaken++ & (uint)metrics.LaneDepthSampleMask) == 0 || epoch != _sampledEpoch)
+        var epoch = (ushort)System.LaneDepthEpoch.Value;
+        if (_takesUntilSample == 0 || epoch != _sampledEpoch)
         {
-            _sampledEpoch = epoch;
-            metrics.RecordLaneDepth(count, TypeTag);
+            RecordLaneDepth(count, epoch);
+            return;
         }
+
+        _takesUntilSample--;
+    }
+
+    /// <summary>Records a sampled lane take and starts the countdown to the next count-based sample.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RecordLaneDepth(int count, ushort epoch)
+    {
+        var metrics = Metrics;
+        _sampledEpoch = epoch;
+        _takesUntilSample = (ushort)metrics.LaneDepthSampleMask;
+        metrics.RecordLaneDepth(count, TypeTag);
     }
 
     /// <summary>Counts one processed message and returns the new total; called only by the running turn (the one writer).</summary>

@@ -75,7 +75,14 @@ internal sealed partial class LaneReader<T>
     /// no lane was taken. Set whether or not a message was read: a lane taken and then held behind its barrier counts.
     /// </param>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public bool TryReadSlow([MaybeNullWhen(false)] out T item, out int laneTaken)
+    public bool TryReadSlow([MaybeNullWhen(false)] out T item, out int laneTaken) => TryReadSlowInlined(out item, out laneTaken);
+
+    /// <summary>
+    /// <see cref="TryReadSlow"/> for a caller that is itself an out-of-line slow path (the actor mailbox's lane take): inlined
+    /// there, so a one-message turn (the ping-pong path) pays one call frame for its take, not two.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadSlowInlined([MaybeNullWhen(false)] out T item, out int laneTaken)
     {
         laneTaken = 0;
         while (true)
