@@ -271,7 +271,14 @@ internal partial class Lane<T>
         var count = _count;
         _items = buffer;
         buffer = taken;
-        (_tags, tags) = (tags, _tags);
+
+        // Only when either side has tag storage: a lane that never carried a tag (plain tells) swaps two nulls, and
+        // skipping that saves two write barriers on every take of a one-message lane (the ping-pong path).
+        if (_tags is not null || tags is not null)
+        {
+            (_tags, tags) = (tags, _tags);
+        }
+
         _count = 0;
         _hasItems = false;
         _handedOut = _appended;
