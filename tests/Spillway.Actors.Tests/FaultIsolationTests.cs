@@ -1,3 +1,4 @@
+using System.Threading.Tasks.Sources;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -212,6 +213,30 @@ public sealed class FaultIsolationTests
         Assert.That(system.ActorCount, Is.Zero);
     }
 
+    [TestCase(SchedulerKind.DedicatedThreads)]
+    [TestCase(SchedulerKind.ThreadPool)]
+    public async Task Handler_ValueTaskSourceThrowsWhenAskedItsStatus_ThatActorStopsAndTheOnlyWorkerGoesOn(SchedulerKind scheduler)
+    {
+        // A fault the turn cannot attribute to a handler (the runtime asks the returned ValueTask whether it completed,
+        // outside the handler's try): the worker survives, the actor is stopped rather than left scheduled forever, and
+        // one worker is enough for another actor to go on.
+        var provider = new ThrowingLoggerProvider(failIsEnabled: false);
+        using var factory = provider.CreateFactory();
+        await using var system = ActorSystem.Create(new ActorSystemOptions { Scheduler = scheduler, WorkerCount = 1, LoggerFactory = factory });
+        var broken = system.Spawn(() => new BrokenValueTaskActor(), "broken");
+        var other = system.Spawn(() => new LoggingCounter(), "other");
+
+        broken.Tell(1);
+        await broken.Cell.Completion.OrTimeout();
+        var otherCount = await CountAsync(other);
+        broken.Tell(2);
+
+        Assert.That(broken.IsStopped, Is.True);
+        Assert.That(otherCount, Is.EqualTo(1));
+        Assert.That(provider.EventIds, Does.Contain(LogEventIds.WorkItemFailed), "the fault was logged (and the provider threw)");
+        Assert.That(system.DeadLetterCount, Is.EqualTo(1), "the stopped actor's later message is a dead letter");
+    }
+
     private static Task<int> CountAsync(ActorRef<Job> actor) => actor.Ask<int>(reply => new Job(Reply: reply), Wait.Timeout).AsTask();
 
     private static async void FailInAsyncVoid(FailPoint failPoint, Task gate)
@@ -235,6 +260,7 @@ public sealed class FaultIsolationTests
         public const int SchedulerStarted = 1;
         public const int SchedulerStopped = 2;
         public const int SlowTurn = 4;
+        public const int WorkItemFailed = 5;
         public const int PostedCallbackFailed = 6;
         public const int ActorStarted = 10;
         public const int ActorStopped = 11;
@@ -286,5 +312,24 @@ public sealed class FaultIsolationTests
             _count++;
             message.Reply?.Send(_count);
         }
+    }
+
+    /// <summary>Returns, for every message, a ValueTask whose source throws when the runtime asks for its status.</summary>
+    private sealed class BrokenValueTaskActor : Actor<int>
+    {
+        protected override ValueTask ReceiveAsync(int message) => new(BrokenValueTaskSource.Instance, token: 0);
+    }
+
+    /// <summary>An <see cref="IValueTaskSource"/> that fails every call: a bug in code the handler returned, not in the handler.</summary>
+    private sealed class BrokenValueTaskSource : IValueTaskSource
+    {
+        public static readonly BrokenValueTaskSource Instance = new();
+
+        public ValueTaskSourceStatus GetStatus(short token) => throw new InvalidOperationException("this source is broken on purpose");
+
+        public void GetResult(short token) => throw new InvalidOperationException("this source is broken on purpose");
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            throw new InvalidOperationException("this source is broken on purpose");
     }
 }

@@ -26,16 +26,24 @@ internal sealed partial class ActorCell<TMsg>
         }
         catch (Exception error)
         {
-            // RunTurn catches user failures itself; reaching here is a runtime bug. Keep the worker alive, and rather
-            // than leave the actor wedged (scheduled forever, so never stopped and shutdown never done), ask for an
-            // immediate stop and queue the turn that performs it. The mailbox is still scheduled (this turn never went
-            // idle), so queuing it here keeps the one-turn-at-a-time rule.
-            Log.WorkItemFailed(System.Logger, error);
-            if (_phase < Phase.Stopping)
-            {
-                ForceImmediateStopRequest();
-                ScheduleWhileScheduled();
-            }
+            OnTurnFailed(error);
+        }
+    }
+
+    public override void ExecuteUnguarded(SchedulerWorker worker) => RunTurn(worker);
+
+    public override void OnTurnFailed(Exception error)
+    {
+        // RunTurn catches user failures itself; reaching here is a runtime bug. Keep the worker alive, and rather than
+        // leave the actor wedged (scheduled forever, so never stopped and shutdown never done), ask for an immediate stop
+        // and queue the turn that performs it. The mailbox is still scheduled (this turn never went idle), so queuing it
+        // here keeps the one-turn-at-a-time rule. The system's logger is guarded (GuardedLoggerFactory): a failing
+        // logging provider is swallowed there, so nothing here throws on.
+        Log.WorkItemFailed(System.Logger, error);
+        if (_phase < Phase.Stopping)
+        {
+            ForceImmediateStopRequest();
+            ScheduleWhileScheduled();
         }
     }
 

@@ -84,6 +84,19 @@ internal abstract partial class ActorCell : IThreadPoolWorkItem
     /// <summary>Runs one turn on <paramref name="worker"/>, or on a thread the runtime does not own when it is <see langword="null"/>.</summary>
     public abstract void Execute(SchedulerWorker? worker);
 
+    /// <summary>
+    /// Runs one turn on a dedicated <paramref name="worker"/> whose own catch block calls <see cref="OnTurnFailed"/> for
+    /// whatever escapes: <see cref="Execute(SchedulerWorker)"/> without a try/catch frame of its own, one frame fewer on
+    /// every one-message turn (the ping-pong path).
+    /// </summary>
+    public abstract void ExecuteUnguarded(SchedulerWorker worker);
+
+    /// <summary>
+    /// A turn run through <see cref="ExecuteUnguarded"/> threw: what <see cref="Execute(SchedulerWorker)"/>'s own catch
+    /// does (log, and stop the actor rather than leave it wedged). Never throws.
+    /// </summary>
+    public abstract void OnTurnFailed(Exception error);
+
     /// <summary>Asks the actor to stop: at once (after the current message), or gracefully once its mailbox is drained.</summary>
     public abstract void RequestStop(bool graceful);
 

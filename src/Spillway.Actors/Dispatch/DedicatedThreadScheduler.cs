@@ -292,8 +292,9 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
             {
                 if (item is ActorCell cell)
                 {
-                    // Hand the turn its worker, so it asks about this worker without a thread-static lookup.
-                    cell.Execute(this);
+                    // Hand the turn its worker, so it asks about this worker without a thread-static lookup; the turn
+                    // has no catch frame of its own here, the one below stands in for it.
+                    cell.ExecuteUnguarded(this);
                 }
                 else
                 {
@@ -302,8 +303,16 @@ internal sealed partial class DedicatedThreadScheduler : ActorScheduler
             }
             catch (Exception error)
             {
-                // Cells catch their own failures; this is the last line that keeps a worker thread alive.
-                Log.WorkItemFailed(owner._logger, error);
+                // The last line that keeps a worker thread alive. A cell's turn catches its handlers' failures itself;
+                // what reaches here from a cell is a runtime bug, which stops that actor rather than wedging it.
+                if (item is ActorCell failed)
+                {
+                    failed.OnTurnFailed(error);
+                }
+                else
+                {
+                    Log.WorkItemFailed(owner._logger, error);
+                }
             }
             finally
             {
