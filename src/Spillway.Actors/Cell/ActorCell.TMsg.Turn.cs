@@ -79,29 +79,33 @@ internal sealed partial class ActorCell<TMsg>
                 processed = 0;
             }
 
-            if (processed != 0 && !MayHaveMessages())
+            // The next message of the batch first: one compare, and nothing else asked while the batch lasts.
+            if (!TryReadBuffered(out var message))
             {
-                // The batch is used up and no lane holds more (the unlocked hint; the mailbox looks again after going
-                // idle). The light lane scan settles this more cheaply than the reader's full take path, which matters on
-                // a one-message turn (the ping-pong case; see docs/performance-history.md). Recycle as the take path
-                // would: a bounded mailbox gets its room back before the turn ends.
-                RecycleBatch();
-                if (!AwaitMoreBriefly(worker))
+                if (processed != 0 && !MayHaveMessages())
                 {
-                    break;
+                    // The batch is used up and no lane holds more (the unlocked hint; the mailbox looks again after going
+                    // idle). The light lane scan settles this more cheaply than the reader's full take path, which matters
+                    // on a one-message turn (the ping-pong case; see docs/performance-history.md). Recycle as the take path
+                    // would: a bounded mailbox gets its room back before the turn ends.
+                    RecycleBatch();
+                    if (!AwaitMoreBriefly(worker))
+                    {
+                        break;
+                    }
+
+                    continue;
                 }
 
-                continue;
-            }
-
-            if (!TryReadNext(out var message))
-            {
-                if (!AwaitMoreBriefly(worker))
+                if (!TryReadTakingLane(out message))
                 {
-                    break;
-                }
+                    if (!AwaitMoreBriefly(worker))
+                    {
+                        break;
+                    }
 
-                continue;
+                    continue;
+                }
             }
 
             processed++;

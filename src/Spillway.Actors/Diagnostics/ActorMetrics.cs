@@ -130,6 +130,9 @@ internal sealed class ActorMetrics : IDisposable
     public static KeyValuePair<string, object?> TypeTag(Type actorType) => new(SpillwayMetrics.ActorTypeAttribute, actorType.Name);
 
     /// <summary>A sampled lane take: how many messages the lane held.</summary>
+    /// <summary>Gets whether a listener wants lane depths, so a sampled take builds its type tag only then.</summary>
+    public bool MeasureLaneDepth => _laneDepth is { Enabled: true };
+
     public void RecordLaneDepth(int depth, in KeyValuePair<string, object?> typeTag) => RecordIfEnabled(_laneDepth, depth, typeTag);
 
     public void RecordDuration(double seconds, in KeyValuePair<string, object?> typeTag) => RecordIfEnabled(_processDuration, seconds, typeTag);

@@ -226,16 +226,19 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
     protected IPendingReply? TakeAskOfLastRead() => _reader.TakeTagOfLastRead() as IPendingReply;
 
     /// <summary>
-    /// Reads the next message for the running turn: from the reader's batch (inlined, one compare), else through the
-    /// reader's slow path, which may take a lane; a lane taken is sampled for the lane-depth histogram here, in the
-    /// mailbox, so the reader never calls back up.
+    /// Reads the next message of the running turn's batch (inlined, one compare); when it returns
+    /// <see langword="false"/>, <see cref="TryReadTakingLane"/> goes on from there.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected bool TryReadNext([MaybeNullWhen(false)] out TMsg message) =>
-        _reader.TryReadBuffered(out message) || TryReadTakingLane(out message);
+    protected bool TryReadBuffered([MaybeNullWhen(false)] out TMsg message) => _reader.TryReadBuffered(out message);
 
+    /// <summary>
+    /// Reads the next message through the reader's slow path, which may take a lane (or resume a batch held behind a
+    /// barrier); a lane taken is sampled for the lane-depth histogram here, in the mailbox, so the reader never calls
+    /// back up.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool TryReadTakingLane([MaybeNullWhen(false)] out TMsg message)
+    protected bool TryReadTakingLane([MaybeNullWhen(false)] out TMsg message)
     {
         var read = _reader.TryReadSlowInlined(out message, out var laneTaken);
         if (laneTaken != 0)
@@ -277,7 +280,10 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
         var metrics = Metrics;
         _sampledEpoch = epoch;
         _takesUntilSample = (ushort)metrics.LaneDepthSampleMask;
-        metrics.RecordLaneDepth(count, TypeTag);
+        if (metrics.MeasureLaneDepth)
+        {
+            metrics.RecordLaneDepth(count, TypeTag);
+        }
     }
 
     /// <summary>Counts one processed message and returns the new total; called only by the running turn (the one writer).</summary>
