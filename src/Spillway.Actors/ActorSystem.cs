@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -97,7 +98,7 @@ public sealed partial class ActorSystem : IAsyncDisposable
     /// Gets the box holding <see cref="ActorMetrics.SampleEpoch"/>, held here as well so that an actor's lane take reads
     /// the epoch two loads away from its cell rather than three (see ActorMailbox's lane-depth sampling).
     /// </summary>
-    internal LaneDepthEpoch LaneDepthEpoch { get; }
+    internal StrongBox<int> LaneDepthEpoch { get; }
 
     /// <summary>Gets the callbacks of the observed mailbox instruments and the totals of stopped actors.</summary>
     internal MailboxTotals MailboxTotals { get; }

@@ -60,7 +60,7 @@ internal sealed class ActorMetrics : IDisposable
     /// the timer as its state: the timer's queue then roots only the box, never this object, so a system dropped without
     /// being disposed does not keep its timer (and through it the whole system) alive.
     /// </summary>
-    private readonly LaneDepthEpoch _sampleEpoch = new();
+    private readonly StrongBox<int> _sampleEpoch = new();
 
     public ActorMetrics(IMeterFactory? meterFactory, ActorScheduler scheduler, string systemName, MailboxTotals totals, int laneDepthSampleInterval, TimeProvider timeProvider)
     {
@@ -101,7 +101,7 @@ internal sealed class ActorMetrics : IDisposable
 
         // One timer per system; the callback only bumps a counter. On a test clock it advances with the clock.
         // Interlocked: a slow callback of a periodic timer may overlap the next one.
-        _epochTimer = timeProvider.CreateTimer(static epoch => Interlocked.Increment(ref ((LaneDepthEpoch)epoch!).Value), _sampleEpoch, SampleEpochPeriod, SampleEpochPeriod);
+        _epochTimer = timeProvider.CreateTimer(static epoch => Interlocked.Increment(ref ((StrongBox<int>)epoch!).Value), _sampleEpoch, SampleEpochPeriod, SampleEpochPeriod);
     }
 
     /// <summary>Gets the count of metrics listener failures swallowed (when recording, publishing or observing).</summary>
@@ -122,17 +122,17 @@ internal sealed class ActorMetrics : IDisposable
     public int SampleEpoch => _sampleEpoch.Value;
 
     /// <summary>Gets the box behind <see cref="SampleEpoch"/>, for the system to hold directly (see <see cref="ActorSystem.LaneDepthEpoch"/>).</summary>
-    public LaneDepthEpoch SampleEpochBox => _sampleEpoch;
+    public StrongBox<int> SampleEpochBox => _sampleEpoch;
 
     /// <summary>Gets whether a handler's duration should be measured (costs two timestamps per message).</summary>
     public bool MeasureDuration => _processDuration is { Enabled: true };
 
     public static KeyValuePair<string, object?> TypeTag(Type actorType) => new(SpillwayMetrics.ActorTypeAttribute, actorType.Name);
 
-    /// <summary>A sampled lane take: how many messages the lane held.</summary>
     /// <summary>Gets whether a listener wants lane depths, so a sampled take builds its type tag only then.</summary>
     public bool MeasureLaneDepth => _laneDepth is { Enabled: true };
 
+    /// <summary>A sampled lane take: how many messages the lane held.</summary>
     public void RecordLaneDepth(int depth, in KeyValuePair<string, object?> typeTag) => RecordIfEnabled(_laneDepth, depth, typeTag);
 
     public void RecordDuration(double seconds, in KeyValuePair<string, object?> typeTag) => RecordIfEnabled(_processDuration, seconds, typeTag);
