@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -93,12 +92,6 @@ public sealed partial class ActorSystem : IAsyncDisposable
     internal AskTimeouts AskTimeouts { get; }
 
     internal ActorMetrics Metrics { get; }
-
-    /// <summary>
-    /// Gets the box holding <see cref="ActorMetrics.SampleEpoch"/>, held here as well so that an actor's lane take reads
-    /// the epoch two loads away from its cell rather than three (see ActorMailbox's lane-depth sampling).
-    /// </summary>
-    internal StrongBox<int> LaneDepthEpoch { get; }
 
     /// <summary>Gets the callbacks of the observed mailbox instruments and the totals of stopped actors.</summary>
     internal MailboxTotals MailboxTotals { get; }

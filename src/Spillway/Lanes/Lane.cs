@@ -259,33 +259,6 @@ internal partial class Lane<T>
     }
 
     /// <summary>
-    /// Hands every queued message to the reader: the lane takes <paramref name="buffer"/> (which must be empty and
-    /// cleared) as its new storage, and <paramref name="buffer"/> receives the lane's old storage; the tag lists trade
-    /// places the same way (<paramref name="tags"/> must be empty or <see langword="null"/>). The caller holds the lane lock.
-    /// </summary>
-    /// <returns>How many messages <paramref name="buffer"/> now holds, from index 0.</returns>
-    public int SwapOut_NeedsLock(ref T[] buffer, ref LaneTags? tags)
-    {
-        AssertLockHeld();
-        var taken = _items;
-        var count = _count;
-        _items = buffer;
-        buffer = taken;
-
-        // Only when either side has tag storage: a lane that never carried a tag (plain tells) swaps two nulls, and
-        // skipping that saves two write barriers on every take of a one-message lane (the ping-pong path).
-        if (_tags is not null || tags is not null)
-        {
-            (_tags, tags) = (tags, _tags);
-        }
-
-        _count = 0;
-        _hasItems = false;
-        _handedOut = _appended;
-        return count;
-    }
-
-    /// <summary>
     /// Takes the oldest queued message out of the lane (a full mailbox that drops its oldest message to make room),
     /// with its tag when it was appended tagged, or returns <see langword="false"/> when the lane is empty. O(queued)
     /// (the rest shift down one place). The caller holds the lane lock.
