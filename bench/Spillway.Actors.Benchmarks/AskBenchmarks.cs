@@ -5,8 +5,8 @@ namespace Spillway.Actors.Benchmarks;
 /// <summary>
 /// Request-reply: <see cref="Askers"/> concurrent askers each await <see cref="AsksPerRound"/> / <see cref="Askers"/>
 /// asks in a row to one actor that answers. Akka.NET is the baseline; the hand-written ActionBlock with a
-/// TaskCompletionSource per request is measured three ways (<see cref="HandWrittenReply"/>): continuations inline (the
-/// floor: one thread, no time-out), asynchronous, and awaited with the runtimes' time-out. Bytes per ask from the memory
+/// TaskCompletionSource per request is measured four ways (<see cref="HandWrittenReply"/>): continuations inline (the
+/// floor: one thread, no time-out), asynchronous, awaited with the runtimes' time-out, and both. Bytes per ask from the memory
 /// diagnoser (the asking side's allocations included).
 /// </summary>
 [Config(typeof(ActorBenchmarkConfig))]
@@ -34,6 +34,9 @@ public class AskBenchmarks
     [GlobalSetup(Target = nameof(ActionBlockWithTimeout))]
     public void SetupActionBlockWithTimeout() => _contestant = new ActionBlockAskContestant(HandWrittenReply.WithTimeout);
 
+    [GlobalSetup(Target = nameof(ActionBlockAsyncWithTimeout))]
+    public void SetupActionBlockAsyncWithTimeout() => _contestant = new ActionBlockAskContestant(HandWrittenReply.AsynchronousContinuationsWithTimeout);
+
     [GlobalSetup(Target = nameof(Spillway))]
     public void SetupSpillway() => _contestant = new SpillwayAskContestant();
 
@@ -54,6 +57,9 @@ public class AskBenchmarks
 
     [Benchmark(OperationsPerInvoke = AsksPerRound)]
     public Task ActionBlockWithTimeout() => Round();
+
+    [Benchmark(OperationsPerInvoke = AsksPerRound)]
+    public Task ActionBlockAsyncWithTimeout() => Round();
 
     [Benchmark(OperationsPerInvoke = AsksPerRound)]
     public Task Spillway() => Round();

@@ -148,17 +148,23 @@ public enum HandWrittenReply
 
     /// <summary>A plain completion source awaited with <c>WaitAsync(timeout)</c>: the same 10-second time-out as the runtimes.</summary>
     WithTimeout,
+
+    /// <summary>
+    /// Both: asynchronous continuations and the runtimes' time-out, the way a careful hand-written ask is usually written
+    /// (the asker never runs on the block's thread, and never waits forever).
+    /// </summary>
+    AsynchronousContinuationsWithTimeout,
 }
 
 /// <summary>By hand: an <see cref="ActionBlock{TInput}"/> that completes a <see cref="TaskCompletionSource{TResult}"/> per request.</summary>
 /// <remarks>
-/// Three ways to write it (<see cref="HandWrittenReply"/>). With the default completion source the asker's continuation
+/// Four ways to write it (<see cref="HandWrittenReply"/>). With the default completion source the asker's continuation
 /// runs inline inside the block's delegate, so the asker posts its next request while the block is still running and
 /// one thread serves the whole loop without a hop, with no time-out. With
 /// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/> (the usual advice, which keeps the asker's code off
 /// the block's thread) every reply resumes the asker on the thread pool, the block runs dry in between and starts a new
 /// processing task for the next request. With <c>WaitAsync(timeout)</c> each ask also arms and disarms a timer, as the
-/// runtimes' asks do.
+/// runtimes' asks do; the fourth way does both.
 /// </remarks>
 public sealed class ActionBlockAskContestant : AskContestant
 {
@@ -174,7 +180,8 @@ public sealed class ActionBlockAskContestant : AskContestant
     {
         HandWrittenReply.Inline => "ActionBlock + TaskCompletionSource",
         HandWrittenReply.AsynchronousContinuations => "ActionBlock + TaskCompletionSource (async continuations)",
-        _ => "ActionBlock + TaskCompletionSource + WaitAsync(timeout)",
+        HandWrittenReply.WithTimeout => "ActionBlock + TaskCompletionSource + WaitAsync(timeout)",
+        _ => "ActionBlock + TaskCompletionSource (async continuations) + WaitAsync(timeout)",
     };
 
     public override async ValueTask DisposeAsync()
@@ -185,8 +192,10 @@ public sealed class ActionBlockAskContestant : AskContestant
 
     protected override async Task AskInARowAsync(int asks)
     {
-        var options = _reply == HandWrittenReply.AsynchronousContinuations ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None;
-        var withTimeout = _reply == HandWrittenReply.WithTimeout;
+        var options = _reply is HandWrittenReply.AsynchronousContinuations or HandWrittenReply.AsynchronousContinuationsWithTimeout
+            ? TaskCreationOptions.RunContinuationsAsynchronously
+            : TaskCreationOptions.None;
+        var withTimeout = _reply is HandWrittenReply.WithTimeout or HandWrittenReply.AsynchronousContinuationsWithTimeout;
         for (var i = 0; i < asks; i++)
         {
             var reply = new TaskCompletionSource<int>(options);

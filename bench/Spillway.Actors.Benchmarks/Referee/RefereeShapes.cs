@@ -240,7 +240,7 @@ internal static class RefereeShapes
     /// <summary>Askers await <see cref="Asks"/> asks in all, one after another each, from one actor that replies.</summary>
     private static RefereeShape Ask(int askers)
     {
-        AskContestant[] contestants = [new AkkaAskContestant(), new ProtoAskContestant(), new ActionBlockAskContestant(), new ActionBlockAskContestant(HandWrittenReply.AsynchronousContinuations), new ActionBlockAskContestant(HandWrittenReply.WithTimeout), new SpillwayAskContestant()];
+        AskContestant[] contestants = [new AkkaAskContestant(), new ProtoAskContestant(), new ActionBlockAskContestant(), new ActionBlockAskContestant(HandWrittenReply.AsynchronousContinuations), new ActionBlockAskContestant(HandWrittenReply.WithTimeout), new ActionBlockAskContestant(HandWrittenReply.AsynchronousContinuationsWithTimeout), new SpillwayAskContestant()];
         return new RefereeShape(
             $"ask, {askers} asker(s), {Asks:N0} asks",
             "ns/ask",
