@@ -12,7 +12,7 @@ public sealed class LaneBarrierTests
     {
         var (handles, reader) = CreateLanes(laneCount: 2);
         handles[0].TryAppend(1);
-        Assert.That(ReadAll(reader), Is.EqualTo(new[] { 1 }), "the reader's cursor now points at lane 1");
+        Assert.That(ReadAll(ref reader), Is.EqualTo(new[] { 1 }), "the reader's cursor now points at lane 1");
 
         handles[0].TryAppend(2);
         handles[0].TryAppend(3);
@@ -21,7 +21,7 @@ public sealed class LaneBarrierTests
         handles[0].TryAppend(4);
 
         // Without the barrier the reader would take lane 1 first: 100, 101, then 2, 3, 4.
-        var order = ReadAll(reader);
+        var order = ReadAll(ref reader);
 
         Assert.That(order.IndexOf(100), Is.GreaterThan(order.IndexOf(3)), "the barrier overtook a message appended before it");
         Assert.That(order.IndexOf(101), Is.GreaterThan(order.IndexOf(100)), "a message behind the barrier in its lane overtook it");
@@ -34,7 +34,7 @@ public sealed class LaneBarrierTests
     {
         var (handles, reader) = CreateLanes(laneCount: 2);
         handles[0].TryAppend(0);
-        Assert.That(ReadAll(reader), Is.EqualTo(new[] { 0 }), "the reader's cursor now points at lane 1");
+        Assert.That(ReadAll(ref reader), Is.EqualTo(new[] { 0 }), "the reader's cursor now points at lane 1");
         var tag = new object();
         handles[1].TryAppendBarrier(7, tag);
         handles[0].TryAppend(8);
@@ -42,7 +42,7 @@ public sealed class LaneBarrierTests
         Assert.That(reader.TryRead(out var first), Is.True);
         Assert.That(first, Is.EqualTo(7), "lane 1's barrier waited for nothing still unread, and 8 came after it");
         Assert.That(reader.TakeTagOfLastRead(), Is.SameAs(tag));
-        Assert.That(ReadAll(reader), Is.EqualTo(new[] { 8 }));
+        Assert.That(ReadAll(ref reader), Is.EqualTo(new[] { 8 }));
     }
 
     [Test]
@@ -80,7 +80,7 @@ public sealed class LaneBarrierTests
             }
         }
 
-        var order = ReadAll(reader);
+        var order = ReadAll(ref reader);
         var position = order.Select((message, index) => (message, index)).ToDictionary(p => p.message, p => p.index);
         foreach (var (barrier, before) in appendedBefore)
         {
@@ -265,7 +265,7 @@ public sealed class LaneBarrierTests
 
         handles[1].TryAppend(-1);
         handles[2].TryAppend(-2);
-        Assert.That(ReadAll(reader), Has.Count.EqualTo(2), "the cursor now points at lane 0");
+        Assert.That(ReadAll(ref reader), Has.Count.EqualTo(2), "the cursor now points at lane 0");
         var allocated = AllocatedByRounds(Round);
         Assert.That(wrongRounds, Is.Zero, "rounds that read out of order");
         Assert.That(doubleHolds, Is.EqualTo(3_000), "every round held both barriers");
@@ -289,7 +289,7 @@ public sealed class LaneBarrierTests
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
-    private static List<int> ReadAll(LaneReader<int> reader)
+    private static List<int> ReadAll(ref LaneReader<int> reader)
     {
         var read = new List<int>();
         while (reader.TryRead(out var message))

@@ -20,7 +20,7 @@ public sealed class LaneDropOldestTests
 
         Assert.That(outcome, Is.LessThan(AppendOutcome.Closed));
         Assert.That((droppedOne, dropped, tag), Is.EqualTo((true, 1, (object?)null)));
-        Assert.That(ReadAll(reader), Is.EqualTo(new[] { 2, 3 }));
+        Assert.That(ReadAll(ref reader), Is.EqualTo(new[] { 2, 3 }));
         Assert.That(handles[1].TryAppend(4), Is.LessThan(AppendOutcome.Closed), "the room was passed on, not lost");
     }
 
@@ -52,7 +52,7 @@ public sealed class LaneDropOldestTests
     {
         var (handles, reader) = CreateLanes(laneCount: 3, capacity: 2);
         handles[0].TryAppend(0);
-        Assert.That(ReadAll(reader), Is.EqualTo(new[] { 0 }), "the reader's cursor now points at lane 1");
+        Assert.That(ReadAll(ref reader), Is.EqualTo(new[] { 0 }), "the reader's cursor now points at lane 1");
         handles[0].TryAppend(1);
         handles[1].TryAppendBarrier(100, new object());
 
@@ -60,7 +60,7 @@ public sealed class LaneDropOldestTests
         handles[2].TryAppendDroppingOldest(200, out var droppedOne, out var dropped, out _);
         Assert.That((droppedOne, dropped), Is.EqualTo((true, 1)));
 
-        Assert.That(ReadAll(reader), Is.EquivalentTo(new[] { 100, 200 }));
+        Assert.That(ReadAll(ref reader), Is.EquivalentTo(new[] { 100, 200 }));
     }
 
     [Test]
@@ -74,10 +74,10 @@ public sealed class LaneDropOldestTests
 
         Assert.That(outcome, Is.LessThan(AppendOutcome.Closed));
         Assert.That(droppedOne, Is.False);
-        Assert.That(ReadAll(reader), Is.EqualTo(new[] { 2 }));
+        Assert.That(ReadAll(ref reader), Is.EqualTo(new[] { 2 }));
     }
 
-    private static List<int> ReadAll(LaneReader<int> reader)
+    private static List<int> ReadAll(ref LaneReader<int> reader)
     {
         var read = new List<int>();
         while (reader.TryRead(out var message))

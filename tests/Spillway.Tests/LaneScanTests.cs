@@ -81,7 +81,7 @@ public sealed class LaneScanTests
         third.TryAppend(30);
 
         // A scan of every slot from the cursor visits the third slot before wrapping to the first.
-        Assert.That(ReadAll(reader), Is.EqualTo(new[] { 30, 10 }));
+        Assert.That(ReadAll(ref reader), Is.EqualTo(new[] { 30, 10 }));
     }
 
     [Test]
@@ -98,10 +98,10 @@ public sealed class LaneScanTests
         // The cursor is on the third slot, not in use: the next scan wraps to the first slot at once.
         first.TryAppend(10);
         second.TryAppend(21);
-        Assert.That(ReadAll(reader), Is.EqualTo(new[] { 10, 21 }));
+        Assert.That(ReadAll(ref reader), Is.EqualTo(new[] { 10, 21 }));
     }
 
-    private static List<int> ReadAll(LaneReader<int> reader)
+    private static List<int> ReadAll(ref LaneReader<int> reader)
     {
         var read = new List<int>();
         while (reader.TryRead(out var message))

@@ -123,9 +123,9 @@ public sealed class LaneStorageTrimTests
     {
         // Batches under the floor never make the swap reallocate, however they vary.
         var (handles, reader) = CreateLanes<int>(laneCount: 1, handleCount: 1);
-        RunBatches(handles[0], reader, rounds: 50);
+        RunBatches(handles[0], ref reader, rounds: 50);
         var before = GC.GetAllocatedBytesForCurrentThread();
-        RunBatches(handles[0], reader, rounds: 2_000);
+        RunBatches(handles[0], ref reader, rounds: 2_000);
 
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
@@ -163,17 +163,17 @@ public sealed class LaneStorageTrimTests
     public void TrimStorage_AfterBurst_LaneGrowsAgainAndKeepsOrder()
     {
         var (handles, reader) = CreateLanes<string>(laneCount: 1, handleCount: 1);
-        Burst(handles[0], reader, 5_000);
+        Burst(handles[0], ref reader, 5_000);
 
         Assert.That(reader.TrimStorage(keepElements: 32, keepWeakly: false), Is.True);
         Assert.That(reader.StorageLength, Is.LessThanOrEqualTo(32));
         Assert.That(reader.Set.Lanes[0]!.StorageLength, Is.LessThanOrEqualTo(32));
         Assert.That(reader.LargestStorageSeen, Is.LessThanOrEqualTo(32));
 
-        Burst(handles[0], reader, 5_000);
+        Burst(handles[0], ref reader, 5_000);
     }
 
-    private static void Burst(LaneHandle<string> handle, LaneReader<string> reader, int count)
+    private static void Burst(LaneHandle<string> handle, ref LaneReader<string> reader, int count)
     {
         for (var i = 0; i < count; i++)
         {
@@ -186,7 +186,7 @@ public sealed class LaneStorageTrimTests
         }
     }
 
-    private static void RunBatches(LaneHandle<int> handle, LaneReader<int> reader, int rounds)
+    private static void RunBatches(LaneHandle<int> handle, ref LaneReader<int> reader, int rounds)
     {
         for (var round = 0; round < rounds; round++)
         {

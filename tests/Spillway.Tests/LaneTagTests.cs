@@ -88,11 +88,11 @@ public sealed class LaneTagTests
             // Read a few between appends so batches of both lanes interleave.
             if (i % 5 == 4)
             {
-                ReadAndCheck(reader, expected, count: 3);
+                ReadAndCheck(ref reader, expected, count: 3);
             }
         }
 
-        ReadAndCheck(reader, expected, count: expected.Count);
+        ReadAndCheck(ref reader, expected, count: expected.Count);
         Assert.That(expected, Is.Empty);
     }
 
@@ -224,7 +224,7 @@ public sealed class LaneTagTests
         Assert.That(handles[0].LaneAppendedCount, Is.Zero);
     }
 
-    private static void ReadAndCheck(LaneReader<int> reader, Dictionary<int, object> expected, int count)
+    private static void ReadAndCheck(ref LaneReader<int> reader, Dictionary<int, object> expected, int count)
     {
         for (var i = 0; i < count; i++)
         {

@@ -54,7 +54,8 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
         public const int Immediate = 2;
     }
 
-    private readonly LaneReader<TMsg> _reader;
+    /// <summary>The reader, inline: a mutable struct, so never <see langword="readonly"/> and never copied (see <see cref="LaneReader{T}"/>).</summary>
+    private LaneReader<TMsg> _reader;
 
     /// <summary>Idle or scheduled (<see cref="Status"/>); see the type remarks. Starts scheduled: the spawn queues the first turn.</summary>
     private int _status = Status.Scheduled;

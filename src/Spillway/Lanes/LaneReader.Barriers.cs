@@ -25,19 +25,8 @@ namespace Spillway;
 /// at a time and runs its handler before the next read, so a message handed out has been handled.
 /// </para>
 /// </remarks>
-internal sealed partial class LaneReader<T>
+internal partial struct LaneReader<T>
 {
-    /// <summary>
-    /// The batches held behind a barrier, and what holds reuse: created by the first hold and kept while the reader is
-    /// busy (with several askers sharing lanes, holds are routine, and each used to allocate a record, and its lane new
-    /// storage and a new tag list); dropped by <see cref="TrimStorage"/> once the reader is idle, so a reader that never
-    /// held, or holds nothing and went idle, pays one null reference.
-    /// </summary>
-    private HoldState? _holds;
-
-    /// <summary>The position, in <see cref="_batchTags"/>, of the next barrier of the current batch; -1 when none is left.</summary>
-    private int _barrierCursor = -1;
-
     /// <summary>Gets whether a batch is held behind a barrier (one null test on the paths of a reader that never held).</summary>
     private bool HasHeld => _holds is { Count: > 0 };
 

@@ -8,7 +8,7 @@ namespace Spillway;
 /// storage grows to a cache line, how storage far larger than recent batches is replaced at a swap, and the trims that
 /// give back what an idle reader holds (see the memory remarks in LaneReader.cs).
 /// </summary>
-internal sealed partial class LaneReader<T>
+internal partial struct LaneReader<T>
 {
     /// <summary>How many lanes a reader takes before its tiny storage is replaced (see <see cref="Recycle"/>).</summary>
     private const int BusyLaneTakes = 64;
@@ -29,17 +29,6 @@ internal sealed partial class LaneReader<T>
     /// <summary>What a parking channel reader keeps: 16 KiB of storage per array, at least 256 elements.</summary>
     private static readonly int s_parkKeepElements = Math.Max(256, 16 * 1024 / Unsafe.SizeOf<T>());
 
-    /// <summary>Lanes taken while the batch storage was still smaller than a cache line; see <see cref="Recycle"/>.</summary>
-    private int _smallTakes;
-
-    /// <summary>A decaying peak of the batch sizes taken; see <see cref="PeakDecayShift"/>.</summary>
-    private int _recentPeak;
-
-    /// <summary>The largest storage taken from a lane (or made by this reader) since the last trim; only grows between trims.</summary>
-    private int _largestSeen;
-
-    /// <summary>The batch storage a parking trim kept weakly; handed to the next lane taken if a collection has not taken it.</summary>
-    private WeakReference<T[]>? _spare;
 
     /// <summary>Gets how many messages the reader's batch storage can hold (tests watch it grow for busy readers).</summary>
     public int StorageLength => _batch.Length;

@@ -49,7 +49,8 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
         ((ReceiverCore<T>)waiter.Owner).OnWaitCancelled(waiter, token);
     };
 
-    private readonly LaneReader<T> _reader;
+    /// <summary>The reader, inline: a mutable struct, so never <see langword="readonly"/> and never copied (see <see cref="LaneReader{T}"/>).</summary>
+    private LaneReader<T> _reader;
 
     /// <summary>
     /// <see cref="LaneSet{T}.IsBounded"/>, copied at construction (it never changes): the per-message read path then
@@ -86,7 +87,7 @@ internal sealed partial class ReceiverCore<T> : IWritersDoneListener
     public LaneSet<T> Set { get; }
 
     /// <summary>Gets the reader. Test-only: tests look at the storage it holds.</summary>
-    internal LaneReader<T> ReaderForTest => _reader;
+    internal ref LaneReader<T> ReaderForTest => ref _reader;
 
     public Task Completion => _completion.Task;
 
