@@ -33,7 +33,7 @@ public sealed partial class ActorSystem
         }
         else
         {
-            _topLevel.TryRemove(new KeyValuePair<string, ActorCell>(cell.Name, cell));
+            _topLevel.TryRemove(new KeyValuePair<ActorCell, ActorCell>(cell, cell));
         }
     }
 
@@ -47,11 +47,12 @@ public sealed partial class ActorSystem
 
         var spawnOptions = options ?? _options.DefaultSpawnOptions;
         spawnOptions.Validate();
-        var actorName = name is null ? "$" + Interlocked.Increment(ref _generatedNames).ToString(System.Globalization.CultureInfo.InvariantCulture) : ValidateName(name);
+        // Interlocked: spawns run on many threads at once, and each generated name is handed out once.
+        var actorName = name is null ? ActorName.FromGenerated(Interlocked.Increment(ref _generatedNames)) : ActorName.FromGiven(ValidateName(name));
         var strategy = options?.Supervision ?? parent?.Strategy ?? _options.DefaultSupervision;
         var cell = new ActorCell<TMsg>(this, parent, actorName, strategy, spawnOptions, factory);
 
-        var added = parent is null ? _topLevel.TryAdd(actorName, cell) : parent.TryAddChild(cell);
+        var added = parent is null ? _topLevel.TryAdd(cell, cell) : parent.TryAddChild(cell);
         if (!added)
         {
             throw new ArgumentException($"An actor named '{actorName}' already exists under {parent?.Path ?? RootPath}.", nameof(name));
@@ -85,7 +86,7 @@ public sealed partial class ActorSystem
         {
             if (parent is null)
             {
-                _topLevel.TryRemove(new KeyValuePair<string, ActorCell>(actorName, cell));
+                _topLevel.TryRemove(new KeyValuePair<ActorCell, ActorCell>(cell, cell));
             }
             else
             {

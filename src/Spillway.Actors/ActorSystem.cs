@@ -21,7 +21,8 @@ public sealed partial class ActorSystem : IAsyncDisposable
     private static readonly TimeSpan s_workerExitBound = TimeSpan.FromSeconds(10);
 
     private readonly ActorSystemOptions _options;
-    private readonly ConcurrentDictionary<string, ActorCell> _topLevel = new(StringComparer.Ordinal);
+    /// <summary>The top-level actors, each its own key, matched by name (see <see cref="ActorRegistryComparer"/>).</summary>
+    private readonly ConcurrentDictionary<ActorCell, ActorCell> _topLevel = new(ActorRegistryComparer.Instance);
     private readonly GuardedLoggerFactory _loggerFactory;
     private long _generatedNames;
     private int _actorCount;

@@ -18,8 +18,8 @@ internal abstract partial class ActorCell
                 throw new InvalidOperationException($"Actor {Path} is stopping; it cannot spawn children.");
             }
 
-            relations.Children ??= new Dictionary<string, ActorCell>(StringComparer.Ordinal);
-            return relations.Children.TryAdd(child.Name, child);
+            relations.Children ??= new HashSet<ActorCell>(ActorRegistryComparer.Instance);
+            return relations.Children.Add(child);
         }
     }
 
@@ -33,9 +33,10 @@ internal abstract partial class ActorCell
 
         lock (relations)
         {
-            if (relations.Children is { } children && children.TryGetValue(child.Name, out var current) && ReferenceEquals(current, child))
+            // Only this cell: a sibling that took the same name later is another entry (the comparer matches names).
+            if (relations.Children is { } children && children.TryGetValue(child, out var current) && ReferenceEquals(current, child))
             {
-                children.Remove(child.Name);
+                children.Remove(child);
             }
         }
     }
@@ -53,7 +54,7 @@ internal abstract partial class ActorCell
         {
             if (relations.Children is { } children)
             {
-                foreach (var child in children.Values)
+                foreach (var child in children)
                 {
                     pending.Push(child);
                 }
@@ -71,7 +72,7 @@ internal abstract partial class ActorCell
 
         lock (relations)
         {
-            return relations.Children is { Count: > 0 } children ? [.. children.Values] : [];
+            return relations.Children is { Count: > 0 } children ? [.. children] : [];
         }
     }
 
@@ -206,7 +207,7 @@ internal abstract partial class ActorCell
         lock (relations)
         {
             relations.ChildrenClosed = true;
-            return relations.Children is { Count: > 0 } children ? [.. children.Values] : [];
+            return relations.Children is { Count: > 0 } children ? [.. children] : [];
         }
     }
 
@@ -340,7 +341,8 @@ internal abstract partial class ActorCell
         /// </summary>
         public bool StopCounted;
 
-        public Dictionary<string, ActorCell>? Children;
+        /// <summary>The children, matched by name (see <see cref="ActorRegistryComparer"/>).</summary>
+        public HashSet<ActorCell>? Children;
         public bool ChildrenClosed;
         /// <summary>Who is told when this actor stops, keyed by the watcher (by reference), with what to tell it.</summary>
         public Dictionary<ActorCell, Action>? Watchers;

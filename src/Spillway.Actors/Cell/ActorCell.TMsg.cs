@@ -65,7 +65,7 @@ internal sealed partial class ActorCell<TMsg> : ActorMailbox<TMsg>
     /// </summary>
     private Suspension? _suspension;
 
-    public ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options, Delegate factory)
+    public ActorCell(ActorSystem system, ActorCell? parent, ActorName name, SupervisionStrategy strategy, SpawnOptions options, Delegate factory)
         : base(system, parent, name, strategy, options)
     {
         _factory = factory;

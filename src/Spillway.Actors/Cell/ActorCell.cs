@@ -15,11 +15,11 @@ internal abstract partial class ActorCell : IThreadPoolWorkItem
     /// <summary>The first instance's type, for <see cref="TypeTag"/>; <see langword="null"/> until the first instance exists.</summary>
     private Type? _typeForTag;
 
-    protected ActorCell(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy)
+    protected ActorCell(ActorSystem system, ActorCell? parent, ActorName name, SupervisionStrategy strategy)
     {
         System = system;
         Parent = parent;
-        Name = name;
+        ActorName = name;
         Strategy = strategy;
     }
 
@@ -27,7 +27,11 @@ internal abstract partial class ActorCell : IThreadPoolWorkItem
 
     public ActorCell? Parent { get; }
 
-    public string Name { get; }
+    /// <summary>Gets the name as spawned: given, or generated and not yet made into a string (see <see cref="Actors.ActorName"/>).</summary>
+    public ActorName ActorName { get; }
+
+    /// <summary>Gets the actor's name among its siblings; a generated name is made into a new string on each call.</summary>
+    public string Name => ActorName.ToString();
 
     /// <summary>Gets the actor's path, built on each call: only slow paths (logs, dead letters, errors) ask, and an idle actor keeps no copy.</summary>
     public string Path => (Parent?.Path ?? System.RootPath) + "/" + Name;

@@ -28,7 +28,7 @@ namespace Spillway.Actors;
 internal sealed class MailboxTotals
 {
     private readonly object _lock = new();
-    private readonly ConcurrentDictionary<string, ActorCell> _topLevel;
+    private readonly ConcurrentDictionary<ActorCell, ActorCell> _topLevel;
 
     /// <summary>The <c>spillway.system</c> attribute every measurement carries, so two systems in one process never merge.</summary>
     private readonly KeyValuePair<string, object?> _systemTag;
@@ -46,7 +46,7 @@ internal sealed class MailboxTotals
     /// </summary>
     private HashSet<ActorCell>? _orphans;
 
-    public MailboxTotals(ConcurrentDictionary<string, ActorCell> topLevel, string systemName)
+    public MailboxTotals(ConcurrentDictionary<ActorCell, ActorCell> topLevel, string systemName)
     {
         _topLevel = topLevel;
         _systemTag = new KeyValuePair<string, object?>(SpillwayMetrics.SystemAttribute, systemName);

@@ -88,7 +88,7 @@ internal abstract partial class ActorMailbox<TMsg> : ActorCell, ILaneListener
     /// </summary>
     private ushort _sampledEpoch;
 
-    protected ActorMailbox(ActorSystem system, ActorCell? parent, string name, SupervisionStrategy strategy, SpawnOptions options)
+    protected ActorMailbox(ActorSystem system, ActorCell? parent, ActorName name, SupervisionStrategy strategy, SpawnOptions options)
         : base(system, parent, name, strategy)
     {
         // Not pooled: a mailbox lives long, and the process-wide pool of lane storage only helps channels that are created
