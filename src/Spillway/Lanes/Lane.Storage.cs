@@ -125,6 +125,48 @@ internal partial class Lane<T>
     }
 
     /// <summary>
+    /// Hands the lane's one queued message to the reader by copy, when the lane holds exactly one message, no tag for it,
+    /// and storage of at least <paramref name="minimumStorage"/> elements: <paramref name="destination"/>[0] receives the
+    /// message and both sides keep their storage. Otherwise changes nothing and returns <see langword="false"/> (the
+    /// caller swaps, <see cref="SwapOut_NeedsLock"/>). Storage over <paramref name="maximumStorage"/> elements swaps too.
+    /// The caller holds the lane lock.
+    /// </summary>
+    /// <remarks>
+    /// The take of a one-message lane (every hop of a ping-pong, every request to an idle server) is what this saves: a
+    /// swap stores two array references (two write barriers) and moves the storage bookkeeping with them, for one
+    /// message. The lane's bookkeeping is the swap's own (count, flag, handed-out count), so the reader, barriers and a
+    /// drop-oldest see the same lane either way. Tiny storage (under <paramref name="minimumStorage"/>) still swaps: the
+    /// reader replaces tiny arrays with a cache line's worth (see <c>LaneReader.Recycle</c>), and only swaps carry that
+    /// to the lane, whose writers would otherwise share a cache line with their neighbours' tiny arrays on the heap. Large
+    /// storage (over <paramref name="maximumStorage"/>, a burst's) still swaps: the swap is where the reader trades it for
+    /// storage the size of recent batches, so a lane that went back to one message at a time does not keep a burst's
+    /// array for ever.
+    /// </remarks>
+    /// <returns><see langword="true"/> when the message was copied to <paramref name="destination"/>[0].</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryCopyOutOnly_NeedsLock(T[] destination, int minimumStorage, int maximumStorage)
+    {
+        AssertLockHeld();
+        var items = _items;
+        if (_count != 1 || items.Length < minimumStorage || items.Length > maximumStorage || destination.Length == 0 || _tags is { Count: > 0 })
+        {
+            return false;
+        }
+
+        destination[0] = items[0];
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            // The lane keeps no reference to a message it handed over.
+            items[0] = default!;
+        }
+
+        _count = 0;
+        _hasItems = false;
+        _handedOut = _appended;
+        return true;
+    }
+
+    /// <summary>
     /// Hands every queued message to the reader: the lane takes <paramref name="buffer"/> (which must be empty and
     /// cleared) as its new storage, and <paramref name="buffer"/> receives the lane's old storage; the tag lists trade
     /// places the same way (<paramref name="tags"/> must be empty or <see langword="null"/>). The caller holds the lane lock.

@@ -147,6 +147,9 @@ internal partial class Lane<T>
     // Volatile: the reference may be replaced by a sender's growth on another core; any array seen is a complete one.
     public int StorageLength => Volatile.Read(ref _items).Length;
 
+    /// <summary>Gets the storage array itself, for tests that check whether a take traded it (racy, like <see cref="StorageLength"/>).</summary>
+    internal T[] StorageForTest => Volatile.Read(ref _items);
+
     /// <summary>Appends one message. The caller holds the lane lock.</summary>
     /// <returns><see langword="true"/> when the lane was empty before, so the reader must be told.</returns>
     /// <remarks>

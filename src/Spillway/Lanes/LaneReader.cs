@@ -263,7 +263,9 @@ internal partial struct LaneReader<T>
 
             using (lane.Lock())
             {
-                taken = lane.SwapOut_NeedsLock(ref _batch, ref _batchTags);
+                // A lane holding one message hands it over by copy into the batch storage (empty here: recycled above),
+                // with no storage traded (see Lane.TryCopyOutOnly_NeedsLock); any other lane swaps its storage out.
+                taken = lane.TryCopyOutOnly_NeedsLock(_batch, s_cacheLineElements, SwapShrinkFloor) ? 1 : lane.SwapOut_NeedsLock(ref _batch, ref _batchTags);
             }
 
             // One past the lane taken, counting every slot, not only those in use: a lane added in the next slot is served
