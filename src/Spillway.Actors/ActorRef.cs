@@ -30,7 +30,10 @@ public sealed class ActorRef<TMsg> : IEquatable<ActorRef<TMsg>>
 
     internal ActorRef(ActorCell<TMsg> cell) => _handle = new LaneAppender<TMsg>(cell.Lanes, cell.Lanes.AcquireLane());
 
-    /// <summary>Gets the actor's name among its siblings.</summary>
+    /// <summary>
+    /// Gets the actor's name among its siblings: the name given at spawn, or a generated one ("$" and a number unique in
+    /// the system), which the actor does not keep as a string: each call builds it.
+    /// </summary>
     public string Name => Cell.Name;
 
     /// <summary>Gets the actor's path: the system name, its ancestors' names and its own, separated by '/'.</summary>
