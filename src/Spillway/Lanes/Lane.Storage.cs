@@ -153,11 +153,12 @@ internal partial class Lane<T>
             return false;
         }
 
-        destination[0] = items[0];
+        // Both arrays are lane storage and hold at least one element (checked above): unchecked stores.
+        StoreUnchecked(destination, 0, items[0]);
         if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
         {
             // The lane keeps no reference to a message it handed over.
-            items[0] = default!;
+            StoreUnchecked(items, 0, default!);
         }
 
         _count = 0;

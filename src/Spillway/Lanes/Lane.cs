@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Spillway;
 
@@ -147,6 +148,20 @@ internal partial class Lane<T>
     // Volatile: the reference may be replaced by a sender's growth on another core; any array seen is a complete one.
     public int StorageLength => Volatile.Read(ref _items).Length;
 
+    /// <summary>
+    /// Stores <paramref name="item"/> at <paramref name="index"/> of lane storage the caller has bounds-checked, with no
+    /// second bounds check and, for a reference type, no array-covariance check (the <c>StelemRef</c> helper call that
+    /// shared generic code makes for every store into a <c>T[]</c>). Safe because lane storage is only ever made by the
+    /// lanes and readers themselves, as exactly <c>T[]</c> (never an array of a derived type seen as <c>T[]</c>), so the
+    /// check could not fail. The caller guarantees <c>0 &lt;= index &lt; storage.Length</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void StoreUnchecked(T[] storage, int index, T item)
+    {
+        Debug.Assert((uint)index < (uint)storage.Length, "The caller checks the index.");
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(storage), (nint)(uint)index) = item;
+    }
+
     /// <summary>Gets the storage array itself, for tests that check whether a take traded it (racy, like <see cref="StorageLength"/>).</summary>
     internal T[] StorageForTest => Volatile.Read(ref _items);
 
@@ -167,7 +182,7 @@ internal partial class Lane<T>
             items = Grow_NeedsLock(count + 1);
         }
 
-        items[count] = item;
+        StoreUnchecked(items, count, item);
         _count = count + 1;
         if (count == 0)
         {
@@ -200,7 +215,7 @@ internal partial class Lane<T>
             return false;
         }
 
-        items[count] = item;
+        StoreUnchecked(items, count, item);
         _count = count + 1;
         wasEmpty = count == 0;
         if (wasEmpty)

@@ -194,7 +194,15 @@ internal partial struct LaneReader<T>
 
         if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
         {
-            Array.Clear(_batch, 0, consumed);
+            // One message (a ping-pong's, a request's): one store, not a call to clear a range.
+            if (consumed == 1)
+            {
+                Lane<T>.StoreUnchecked(_batch, 0, default!);
+            }
+            else
+            {
+                Array.Clear(_batch, 0, consumed);
+            }
         }
 
         // The tags go with the consumed batch: the list holds no references after this, and is empty when swapped on.
