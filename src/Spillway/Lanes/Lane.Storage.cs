@@ -125,6 +125,18 @@ internal partial class Lane<T>
     }
 
     /// <summary>
+    /// Records that every queued message has left the lane (handed to the reader, or dropped): no message, the flag down,
+    /// and all of them counted as handed out, which barrier marks are compared against. The caller holds the lane lock.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void MarkEmptied_NeedsLock()
+    {
+        _count = 0;
+        _hasItems = false;
+        _handedOut = _appended;
+    }
+
+    /// <summary>
     /// Hands the lane's one queued message to the reader by copy, when the lane holds exactly one message, no tag for it,
     /// and storage of at least <paramref name="minimumStorage"/> elements: <paramref name="destination"/>[0] receives the
     /// message and both sides keep their storage. Otherwise changes nothing and returns <see langword="false"/> (the
@@ -161,9 +173,7 @@ internal partial class Lane<T>
             StoreUnchecked(items, 0, default!);
         }
 
-        _count = 0;
-        _hasItems = false;
-        _handedOut = _appended;
+        MarkEmptied_NeedsLock();
         return true;
     }
 
@@ -188,9 +198,7 @@ internal partial class Lane<T>
             (_tags, tags) = (tags, _tags);
         }
 
-        _count = 0;
-        _hasItems = false;
-        _handedOut = _appended;
+        MarkEmptied_NeedsLock();
         return count;
     }
 }

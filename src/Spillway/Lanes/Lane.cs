@@ -333,9 +333,7 @@ internal partial class Lane<T>
             tags.Clear();
         }
 
-        _count = 0;
-        _hasItems = false;
-        _handedOut = _appended;
+        MarkEmptied_NeedsLock();
         return count;
     }
 
